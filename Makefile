@@ -1,0 +1,34 @@
+# claimbench: `make test` (tests), `make run` (verify every suite at the quick budget + report), `make bench`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: test run bench report install clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+run: $(STAMP)
+	$(VENV)/bin/claimbench verify --budget quick
+	$(VENV)/bin/claimbench report
+
+report: $(STAMP)
+	$(VENV)/bin/claimbench report
+
+bench: $(STAMP)
+	$(PY) -m pytest -q benchmarks/perf --benchmark-enable --benchmark-only \
+		--benchmark-json=results/bench.json -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,220 @@
+"""The `claimbench` command: list, run, verify, report.
+
+Exit status: 0 on success (a claim that fails is a finding, not an error), 1 when a run crashed,
+2 on bad usage or bad input (one line on stderr naming the bad value, no traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from benchmarks.evaluate import evaluate, gather
+from benchmarks.executors import EXECUTORS
+from benchmarks.registry import BUDGETS, ConfigError, Suite, Verdict, load_suites, select
+from benchmarks.runner import PlannedRun, SweepSummary, execute, parse_seeds, plan, provenance
+from benchmarks.store import DEFAULT_STORE, open_store, open_store_readonly
+
+STATUS_STYLE = {"holds": "green", "fails": "red", "inconclusive": "yellow", "not run": "dim"}
+
+
+class UsageError(Exception):
+    """Bad command-line usage (argparse's complaints, re-raised so we print one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set expects key=value, got {pair!r}")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--budget", default="quick", choices=BUDGETS, help="smoke (tests), quick (default), full")
+    parser.add_argument("--seeds", help="N (seeds 0..N-1), a,b,c or a-b; default: the budget's")
+    parser.add_argument("--executor", default="local", help=f"where runs execute: {', '.join(EXECUTORS)}")
+    parser.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
+    parser.add_argument("--store", default=str(DEFAULT_STORE), help="SQLite results file")
+    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="claimbench", description="Check published claims of policy-gradient and "
+                     "preference-learning papers on small exact problems.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    listing = commands.add_parser("list", help="suites, experiments, budgets and claims")
+    listing.add_argument("--json", action="store_true")
+    run = commands.add_parser("run", help="run a suite or one experiment (skips stored runs)")
+    run.add_argument("target", help="SUITE or SUITE/EXPERIMENT")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config field")
+    _add_run_options(run)
+    verify = commands.add_parser("verify", help="run what is missing, then print each claim's verdict")
+    verify.add_argument("target", nargs="?", help="SUITE (default: every suite)")
+    _add_run_options(verify)
+    report = commands.add_parser("report", help="write reports/README.md and figures from the store")
+    report.add_argument("--store", default=str(DEFAULT_STORE))
+    report.add_argument("--out", default="reports", help="output folder")
+    return parser
+
+
+def _listing(suites: dict[str, Suite]) -> list[dict[str, Any]]:
+    return [{
+        "suite": s.name, "paper": s.paper,
+        "experiments": [{"name": e.name, "description": e.description,
+                         "budgets": {b: {"seeds": v.seeds, "overrides": dict(v.overrides)} for b, v in e.budgets.items()}}
+                        for e in s.experiments],
+        "claims": [{"id": c.id, "source": c.source, "statement": c.statement, "experiments": list(c.experiments)}
+                   for c in s.claims],
+    } for s in suites.values()]
+
+
+def _cmd_list(args: argparse.Namespace, suites: dict[str, Suite], out: Console) -> int:
+    listing = _listing(suites)
+    if args.json:
+        print(json.dumps(listing, indent=2))
+        return 0
+    for suite in listing:
+        out.print(f"[bold]{suite['suite']}[/bold] — {suite['paper']}")
+        for e in suite["experiments"]:
+            seeds = ", ".join(f"{b}: {v['seeds']} seeds" for b, v in e["budgets"].items())
+            out.print(f"  experiment [cyan]{e['name']}[/cyan]  {e['description']}  ({seeds})")
+        for c in suite["claims"]:
+            out.print(f"  claim      [magenta]{c['id']}[/magenta] ({c['source']})  {c['statement']}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace, runs: list[PlannedRun]) -> SweepSummary:
+    store = open_store(args.store, provenance())
+    try:
+        runs = plan([r.experiment for r in runs], args.budget, args.seeds, getattr(args, "overrides", {}), store)
+        total = sum(len(r.missing) for r in runs)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=False, disable=total == 0) as progress:
+            bar = progress.add_task(f"running {total} seed(s)", total=total)
+            summary = execute(runs, store, args.executor, args.workers,
+                              on_progress=lambda outcome: progress.advance(bar))
+    finally:
+        store.close()
+    return summary
+
+
+def _prepare(args: argparse.Namespace, suites: dict[str, Suite], target: str | None) -> tuple[list[PlannedRun], list]:
+    """Validate everything (target, config overrides, seeds, executor) before touching the store."""
+    if args.executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor {args.executor!r} (choose from {', '.join(EXECUTORS)})")
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+    experiments, claims = select(suites, target)
+    if target is not None and target not in suites and not experiments:
+        raise ConfigError(f"unknown suite or experiment {target!r}")
+    return plan(experiments, args.budget, args.seeds, getattr(args, "overrides", {}), None), claims
+
+
+def _print_summary(summary: SweepSummary, err: Console) -> None:
+    err.print(f"runs: {summary.done} done, {summary.failed} failed, {summary.skipped} already stored")
+    for line in summary.errors[:10]:
+        err.print(f"[red]failed[/red] {line}")
+
+
+def _cmd_run(args: argparse.Namespace, suites: dict[str, Suite], out: Console, err: Console) -> int:
+    args.overrides = _parse_sets(args.set)
+    runs, _ = _prepare(args, suites, args.target)
+    summary = _sweep(args, runs)
+    if args.json:
+        print(json.dumps({"done": summary.done, "failed": summary.failed, "skipped": summary.skipped,
+                          "errors": summary.errors,
+                          "runs": [{"experiment": r.experiment.name, "config_hash": r.config_hash,
+                                    "seeds": list(r.seeds)} for r in runs]}, indent=2))
+    else:
+        _print_summary(summary, err)
+    return 1 if summary.failed else 0
+
+
+def _cmd_verify(args: argparse.Namespace, suites: dict[str, Suite], out: Console, err: Console) -> int:
+    if args.target is not None and args.target not in suites:
+        raise ConfigError(f"unknown suite {args.target!r} (choose from {', '.join(suites)})")
+    runs, claims = _prepare(args, suites, args.target)
+    needed = {name for claim in claims for name in claim.experiments}
+    runs = [r for r in runs if r.experiment.name in needed]
+    summary = _sweep(args, runs)
+    store = open_store_readonly(args.store)
+    verdicts: list[Verdict] = []
+    crashed = summary.failed > 0
+    try:
+        for claim in claims:
+            seeds = parse_seeds(args.seeds, max(r.experiment.budgets[args.budget].seeds for r in runs
+                                                if r.experiment.name in claim.experiments))
+            verdict, error = evaluate(claim, gather(claim, suites, store, args.budget, seeds))
+            crashed |= error is not None
+            if error:
+                err.print(f"[red]check of {claim.id} crashed[/red]: {error.strip().splitlines()[-1]}")
+            verdicts.append(verdict)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([v.to_json() for v in verdicts], indent=2))
+    else:
+        _print_summary(summary, err)
+        table = Table(title=f"claimbench verify — budget {args.budget}")
+        for column in ("claim", "verdict", "statistic", "value [95% CI]", "threshold", "paper"):
+            table.add_column(column, overflow="fold")
+        for v in verdicts:
+            ci = "" if v.ci is None else f" [{v.ci[0]:.4g}, {v.ci[1]:.4g}]"
+            value = "–" if v.value is None else f"{v.value:.4g}{ci}"
+            table.add_row(v.claim, f"[{STATUS_STYLE[v.status]}]{v.status}[/]", v.statistic, value,
+                          "–" if v.threshold is None else f"{v.threshold:g}", v.paper_value or "–")
+        out.print(table)
+        for v in verdicts:
+            out.print(f"[bold]{v.claim}[/bold]: {v.explanation}")
+    return 1 if crashed else 0
+
+
+def _cmd_report(args: argparse.Namespace, suites: dict[str, Suite], out: Console) -> int:
+    from benchmarks.report import build_report
+
+    store = open_store_readonly(args.store)
+    try:
+        verdicts = build_report(suites, store, args.out)
+    finally:
+        store.close()
+    counts = {s: sum(v.status == s for v in verdicts) for s in STATUS_STYLE}
+    out.print(f"wrote {args.out}/README.md: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    out, err = Console(), Console(stderr=True)
+    try:
+        args = build_parser().parse_args(argv)
+        suites = load_suites()
+        if args.command == "list":
+            return _cmd_list(args, suites, out)
+        if args.command == "run":
+            return _cmd_run(args, suites, out, err)
+        if args.command == "verify":
+            return _cmd_verify(args, suites, out, err)
+        return _cmd_report(args, suites, out)
+    except (UsageError, ConfigError) as error:
+        print(f"claimbench: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("claimbench: interrupted (finished runs are stored; rerun to resume)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""The registry: experiments, claims and suites, and the contracts between them.
+
+An :class:`Experiment` is a pure function ``run(config, seeds) -> list[Result]`` plus a frozen config
+dataclass and a table of budgets (smoke / quick / full). A :class:`Claim` reads the stored results of the
+experiments it needs and returns a :class:`Verdict`. A :class:`Suite` groups the experiments and claims of
+one paper. Suites are the modules of the ``benchmarks.suites`` package (found automatically: adding a file
+adds a suite) or extra modules named in the ``CLAIMBENCH_PLUGINS`` environment variable (comma separated),
+each exposing a module-level ``SUITE``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import json
+import math
+import os
+import pkgutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+BUDGETS: tuple[str, ...] = ("smoke", "quick", "full")
+
+VerdictStatus = Literal["holds", "fails", "inconclusive", "not run"]
+
+
+class ConfigError(ValueError):
+    """Bad user input: an unknown name, a value of the wrong type, or a value out of range."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one (config, seed) run returns: scalar metrics and named series (e.g. learning curves)."""
+
+    metrics: dict[str, float]
+    series: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How many seeds a budget runs and which config fields it overrides."""
+
+    seeds: int
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named experiment. ``run(config, seeds)`` is pure: no I/O, no globals, one explicit RNG per seed.
+
+    ``seeds_per_task`` bounds how many seeds one worker task receives (vectorised experiments batch them);
+    ``None`` splits the seeds evenly over the workers.
+    """
+
+    name: str
+    config_cls: type
+    run: Callable[[Any, Sequence[int]], list[Result]]
+    budgets: Mapping[str, Budget]
+    description: str = ""
+    seeds_per_task: int | None = None
+
+    def config(self, budget: str, overrides: Mapping[str, str] | None = None) -> Any:
+        """The config for ``budget`` with user overrides (strings from ``--set k=v``) parsed and validated."""
+        if budget not in self.budgets:
+            raise ConfigError(f"unknown budget {budget!r} for {self.name} (choose from {', '.join(self.budgets)})")
+        values = dict(self.budgets[budget].overrides)
+        for key, text in (overrides or {}).items():
+            values[key] = parse_field(self.config_cls, key, text)
+        try:
+            return dataclasses.replace(self.config_cls(), **values)
+        except ConfigError:
+            raise
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{self.name}: {error}") from None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A claim's outcome: status, the statistic with its CI, the threshold, the paper's figure, our figure."""
+
+    claim: str
+    status: VerdictStatus
+    statistic: str
+    value: float | None
+    ci: tuple[float, float] | None
+    threshold: float | None
+    paper_value: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    explanation: str = ""
+    figure: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object ``claimbench verify --json`` prints for this verdict."""
+        return {
+            "claim": self.claim,
+            "verdict": self.status,
+            "holds": self.status == "holds",
+            "statistic": self.statistic,
+            "value": _finite_or_none(self.value),
+            "ci": None if self.ci is None else [_finite_or_none(c) for c in self.ci],
+            "threshold": self.threshold,
+            "paper_value": self.paper_value,
+            "explanation": self.explanation,
+            "details": self.details,
+            "figure": self.figure,
+        }
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A stored run as a claim sees it."""
+
+    experiment: str
+    seed: int
+    config: Mapping[str, Any]
+    metrics: Mapping[str, float]
+    series: Mapping[str, list[float]]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A published claim and its check. ``check`` receives, per experiment name, the finished runs."""
+
+    id: str
+    paper: str
+    source: str
+    statement: str
+    experiments: tuple[str, ...]
+    check: Callable[[Mapping[str, list[RunRecord]]], Verdict]
+    paper_value: str | None = None
+    plot: Callable[[Mapping[str, list[RunRecord]], str], None] | None = None
+
+
+@dataclass(frozen=True)
+class Suite:
+    """All experiments and claims of one paper."""
+
+    name: str
+    paper: str
+    experiments: tuple[Experiment, ...]
+    claims: tuple[Claim, ...]
+
+
+def _finite_or_none(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def load_suites() -> dict[str, Suite]:
+    """Import every suite module (built-in and ``CLAIMBENCH_PLUGINS``) and return them by name."""
+    import benchmarks.suites
+
+    modules = [f"benchmarks.suites.{m.name}" for m in pkgutil.iter_modules(benchmarks.suites.__path__)
+               if not m.name.startswith("_")]
+    modules += [m.strip() for m in os.environ.get("CLAIMBENCH_PLUGINS", "").split(",") if m.strip()]
+    suites: dict[str, Suite] = {}
+    for module_name in modules:
+        suite = importlib.import_module(module_name).SUITE
+        if suite.name in suites:
+            raise RuntimeError(f"two suites are named {suite.name!r}")
+        suites[suite.name] = suite
+    return suites
+
+
+def find_experiment(suites: Mapping[str, Suite], name: str) -> Experiment:
+    """The experiment called ``name`` ("suite/experiment"), or a ConfigError naming it."""
+    for suite in suites.values():
+        for experiment in suite.experiments:
+            if experiment.name == name:
+                return experiment
+    raise ConfigError(f"unknown experiment {name!r} (see `claimbench list`)")
+
+
+def select(suites: Mapping[str, Suite], target: str | None) -> tuple[list[Experiment], list[Claim]]:
+    """Experiments and claims named by ``target``: None (everything), a suite, or one experiment."""
+    if target is None:
+        chosen = list(suites.values())
+    elif target in suites:
+        chosen = [suites[target]]
+    else:
+        experiment = find_experiment(suites, target)
+        claims = [c for s in suites.values() for c in s.claims if experiment.name in c.experiments]
+        return [experiment], claims
+    return [e for s in chosen for e in s.experiments], [c for s in chosen for c in s.claims]
+
+
+def config_hash(config: Any) -> str:
+    """A stable 16-hex-digit hash of a config dataclass (its JSON with sorted keys)."""
+    return hashlib.sha256(config_json(config).encode()).hexdigest()[:16]
+
+
+def config_json(config: Any) -> str:
+    """The config as canonical JSON."""
+    return json.dumps(dataclasses.asdict(config), sort_keys=True, separators=(",", ":"))
+
+
+def parse_field(config_cls: type, key: str, text: str) -> Any:
+    """Parse the string ``text`` as the type of field ``key`` of ``config_cls`` (float, int, bool, str, tuples)."""
+    hints = get_type_hints(config_cls)
+    names = [f.name for f in dataclasses.fields(config_cls)]
+    if key not in hints or key not in names:
+        raise ConfigError(f"unknown config key {key!r} (valid: {', '.join(names)})")
+    return _parse_as(hints[key], key, text)
+
+
+def _parse_as(kind: Any, key: str, text: str) -> Any:
+    origin = get_origin(kind)
+    if origin is tuple:
+        item_kind = get_args(kind)[0]
+        return tuple(_parse_as(item_kind, key, part.strip()) for part in text.split(",") if part.strip())
+    if origin is not None and type(None) in get_args(kind):  # Optional[X]
+        if text.lower() in ("none", ""):
+            return None
+        return _parse_as(next(a for a in get_args(kind) if a is not type(None)), key, text)
+    if origin is Literal:
+        if text not in get_args(kind):
+            raise ConfigError(f"{key}: expected one of {', '.join(map(str, get_args(kind)))}, got {text!r}")
+        return text
+    try:
+        if kind is bool:
+            if text.lower() not in ("true", "false", "1", "0"):
+                raise ValueError
+            return text.lower() in ("true", "1")
+        if kind in (int, float, str):
+            return kind(text)
+    except ValueError:
+        raise ConfigError(f"{key}: expected {kind.__name__}, got {text!r}") from None
+    raise ConfigError(f"{key}: cannot set a field of type {kind} from the command line")
