@@ -14,6 +14,25 @@ import torch
 from torch import Tensor
 
 
+def _check_beta(beta: float | Tensor, name: str = "beta") -> None:
+    """β (or τ) must be > 0: a float, or a tensor of per-row values (all > 0)."""
+    if isinstance(beta, Tensor):
+        if not bool((beta > 0).all()):
+            raise ValueError(f"{name} must be > 0, got {beta.detach().min().item()} (smallest entry)")
+    elif not beta > 0:  # also rejects NaN
+        raise ValueError(f"{name} must be > 0, got {beta}")
+
+
+def _check_shapes(**tensors: Tensor | float) -> None:
+    """The per-sample tensors must broadcast together; a clear ValueError naming their shapes if not."""
+    shapes = {name: tuple(t.shape) for name, t in tensors.items() if isinstance(t, Tensor)}
+    try:
+        torch.broadcast_shapes(*shapes.values())
+    except RuntimeError:
+        listed = ", ".join(f"{name} {list(shape)}" for name, shape in shapes.items())
+        raise ValueError(f"mismatched shapes: {listed} do not broadcast") from None
+
+
 def regularized_reward(reward: Tensor, logp: Tensor, ref_logp: Tensor, beta: float) -> Tensor:
     """R^π_β(y) = R(y) − β·ln(π(y)/π_ref(y))  (CoPG §3, the KL-regularised reward)."""
     return reward - beta * (logp - ref_logp)
@@ -31,6 +50,9 @@ def copg_loss(
     - ``squared``:  (R^π_β(y) − R^π_β(y′))² / (2β), the gradient flowing through ln π inside R^π_β.
     Both have the same gradient (tested).
     """
+    _check_beta(beta)
+    _check_shapes(logp=logp, logp_prime=logp_prime, ref_logp=ref_logp, ref_logp_prime=ref_logp_prime,
+                  reward=reward, reward_prime=reward_prime)
     gap = regularized_reward(reward, logp, ref_logp, beta) - regularized_reward(reward_prime, logp_prime,
                                                                                ref_logp_prime, beta)
     if surrogate == "stopgrad":
@@ -44,8 +66,43 @@ def policy_gradient_loss(logp: Tensor, ref_logp: Tensor, reward: Tensor, beta: f
                          baseline: Tensor | float = 0.0) -> Tensor:
     """Naive (off-)policy gradient on the regularised reward: minimising −sg[R^π_β(y) − b]·ln π(y) ascends
     (R^π_β(y) − b)·∇ln π(y) (CoPG Eq. 8 applied to off-policy samples, i.e. without importance weights)."""
+    _check_beta(beta)
+    _check_shapes(logp=logp, ref_logp=ref_logp, reward=reward, baseline=baseline)
     advantage = regularized_reward(reward, logp, ref_logp, beta) - baseline
     return -advantage.detach() * logp
+
+
+def on_policy_pg_loss(logp: Tensor, ref_logp: Tensor, reward: Tensor, beta: float | Tensor,
+                      baseline: Tensor | float = 0.0) -> Tensor:
+    """On-policy policy gradient (REINFORCE) on the regularised reward, for samples y ∼ π:
+    minimising −sg[R^π_β(y) − b]·ln π(y) ascends (R^π_β(y) − b)·∇ln π(y), whose expectation under π is ∇J(π)
+    for any constant b, because E_π[∇ln π] = 0 and E_π[∇R^π_β] = −β·E_π[∇ln π] = 0 (CoPG §3, the policy
+    gradient of Eq. 2). The formula is that of :func:`policy_gradient_loss`; only the sampling differs."""
+    return policy_gradient_loss(logp, ref_logp, reward, beta, baseline)
+
+
+def rloo_loss(logp: Tensor, ref_logp: Tensor, reward: Tensor, beta: float | Tensor,
+              reduction: Literal["sum", "mean"] = "sum") -> Tensor:
+    """REINFORCE leave-one-out with k on-policy samples y_1..y_k ∼ π along the **last** dimension, on the
+    regularised reward R_i = R^π_β(y_i) (Ahmadian et al. 2024; CoPG Prop. 2).
+
+    Minimising the returned loss (shape without the last dimension) ascends
+    Σ_i (R_i − (1/(k−1))·Σ_{j≠i} R_j)·∇ln π(y_i)   (``reduction="sum"``), or 1/k of it (``"mean"``).
+    With k = 2 the sum equals the CoPG gradient (R_1 − R_2)·(∇ln π(y_1) − ∇ln π(y_2)) sample by sample.
+    """
+    _check_beta(beta)
+    _check_shapes(logp=logp, ref_logp=ref_logp, reward=reward)
+    k = torch.broadcast_shapes(logp.shape, ref_logp.shape, reward.shape)[-1] if logp.dim() else 0
+    if k < 2:
+        raise ValueError(f"RLOO needs k >= 2 samples along the last dimension, got {k}")
+    scores = regularized_reward(reward, logp, ref_logp, beta).detach()
+    leave_one_out = (scores.sum(-1, keepdim=True) - scores) / (k - 1)
+    per_sample = -(scores - leave_one_out) * logp
+    if reduction == "sum":
+        return per_sample.sum(-1)
+    if reduction == "mean":
+        return per_sample.mean(-1)
+    raise ValueError(f"unknown RLOO reduction {reduction!r} (sum or mean)")
 
 
 def preference_log_ratio(logp_w: Tensor, logp_l: Tensor, ref_logp_w: Tensor, ref_logp_l: Tensor) -> Tensor:
@@ -59,20 +116,82 @@ def ipo_loss(logp_w: Tensor, logp_l: Tensor, ref_logp_w: Tensor, ref_logp_l: Ten
     For per-token averaging (TRL's default, which changes the objective), pass log-probs already averaged
     with ``sequence_logprob(..., average=True)`` — an explicit choice, never the default.
     """
-    if tau <= 0:
-        raise ValueError(f"IPO needs tau > 0, got {tau}")
+    _check_beta(tau, "tau")
+    _check_shapes(logp_w=logp_w, logp_l=logp_l, ref_logp_w=ref_logp_w, ref_logp_l=ref_logp_l)
     return (preference_log_ratio(logp_w, logp_l, ref_logp_w, ref_logp_l) - 1.0 / (2.0 * tau)).pow(2)
 
 
 def dpo_loss(logp_w: Tensor, logp_l: Tensor, ref_logp_w: Tensor, ref_logp_l: Tensor, tau: float) -> Tensor:
     """DPO loss −ln σ(τ·h) (Rafailov et al. 2023, Eq. 7)."""
-    if tau <= 0:
-        raise ValueError(f"DPO needs tau > 0, got {tau}")
+    _check_beta(tau, "tau")
+    _check_shapes(logp_w=logp_w, logp_l=logp_l, ref_logp_w=ref_logp_w, ref_logp_l=ref_logp_l)
     return -torch.nn.functional.logsigmoid(tau * preference_log_ratio(logp_w, logp_l, ref_logp_w, ref_logp_l))
 
 
 def sequence_logprob(token_logps: Tensor, mask: Tensor, average: bool = False) -> Tensor:
     """Sum (default) or mean over the completion tokens (mask = 1) of per-token log-probs, last dim."""
+    if mask.shape != token_logps.shape:
+        raise ValueError(f"mismatched shapes: token_logps {list(token_logps.shape)}, mask {list(mask.shape)}")
     mask = mask.to(token_logps.dtype)
     total = (token_logps * mask).sum(-1)
     return total / mask.sum(-1).clamp_min(1.0) if average else total
+
+
+# --- Nash-MD-PG (Munos et al., 2023, "Nash Learning from Human Feedback", arXiv 2312.00886) ----------------------
+def geometric_mixture_log_probs(logp: Tensor, ref_logp: Tensor, beta: float | Tensor, dim: int = -1) -> Tensor:
+    """Log-probabilities of Nash-MD's opponent, the geometric mixture π^β ∝ π^{1−β}·μ^β:
+    ln π^β = log_softmax((1 − β)·ln π + β·ln μ) over ``dim``, returned detached (the opponent's sample y′ is
+    a stop-gradient sample).
+
+    ``logp``/``ref_logp`` are full log-distributions of π_θ and μ over the responses (a tabular policy, shape
+    (..., K)) or over the vocabulary at each position (a language model: the per-token mixture, from which y′
+    is then sampled token by token). β = 0 gives π (self-play), β = 1 gives μ; β ∈ [0, 1] (float or a tensor
+    broadcastable to ``logp``).
+    """
+    if isinstance(beta, Tensor):
+        if not bool(((beta >= 0) & (beta <= 1)).all()):
+            raise ValueError("beta must be in [0, 1] (a tensor entry is outside)")
+    elif not 0.0 <= beta <= 1.0:  # also rejects NaN
+        raise ValueError(f"beta must be in [0, 1], got {beta}")
+    if torch.broadcast_shapes(logp.shape, ref_logp.shape) != logp.shape:
+        raise ValueError(f"mismatched shapes: logp {list(logp.shape)}, ref_logp {list(ref_logp.shape)}")
+    mixed = (1.0 - beta) * logp.detach() + beta * ref_logp.detach()
+    return torch.log_softmax(mixed, dim=dim)
+
+
+def nash_md_pg_loss(logp: Tensor, ref_logp: Tensor, preference: Tensor | float, tau: float | Tensor,
+                    baseline: float = 0.5) -> Tensor:
+    """Nash-MD-PG per-sample loss (Munos et al. 2023, the sampled policy-gradient version of Nash-MD).
+
+    With y ∼ π_θ and y′ ∼ π^β_θ (sampled from :func:`geometric_mixture_log_probs`, no gradient through y′),
+    minimising  −sg[P(y ≻ y′) − b − τ·(ln π_θ(y) − ln μ(y))] · ln π_θ(y)  ascends
+    ∇ln π_θ(y)·[P(y ≻ y′) − ½ − τ·ln(π_θ(y)/μ(y))] (for b = ½), an unbiased estimate of the gradient of
+    π ↦ P(π ≻ π^β) − τ·KL(π‖μ) at a fixed opponent π^β. Its stationary point is π ∝ μ·exp(P π^β/τ).
+
+    Args:
+        logp: ln π_θ(y) of the sampled responses y ∼ π_θ, with gradient; any shape (for an LM, the summed
+            sequence log-prob of the completion, e.g. ``sequence_logprob``).
+        ref_logp: ln μ(y) of the same responses under the reference policy; broadcastable to ``logp``.
+        preference: P(y ≻ y′) ∈ [0, 1] from the preference model for each pair (y, y′), or a sampled 0/1
+            outcome (still unbiased); a tensor broadcastable to ``logp`` or a float.
+        tau: KL regularisation τ ≥ 0 (float, or a tensor of per-row values); τ = 0 is unregularised.
+        baseline: the constant b subtracted from the preference (½ in the paper; any constant keeps the
+            gradient unbiased).
+    Returns:
+        The per-sample loss, shape broadcast(logp, ref_logp, preference); reduce it with ``.mean()``.
+    """
+    if isinstance(tau, Tensor):
+        if not bool((tau >= 0).all()):
+            raise ValueError(f"tau must be >= 0, got {tau.detach().min().item()} (smallest entry)")
+    elif not tau >= 0:  # also rejects NaN
+        raise ValueError(f"tau must be >= 0, got {tau}")
+    pref = torch.as_tensor(preference, dtype=logp.dtype, device=logp.device)
+    if not bool(((pref >= 0) & (pref <= 1)).all()):
+        raise ValueError("preference must be a probability P(y ≻ y′) in [0, 1]")
+    try:
+        torch.broadcast_shapes(logp.shape, ref_logp.shape, pref.shape)
+    except RuntimeError:
+        raise ValueError(f"mismatched shapes: logp {list(logp.shape)}, ref_logp {list(ref_logp.shape)}, "
+                         f"preference {list(pref.shape)} do not broadcast") from None
+    advantage = pref - baseline - tau * (logp - ref_logp)
+    return -advantage.detach() * logp

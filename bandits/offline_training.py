@@ -1,22 +1,27 @@
-"""Batched offline training of tabular softmax policies on a fixed pair dataset (the CoPG paper's Fig. 1).
+"""Batched offline training of tabular softmax policies on fixed pair datasets (the CoPG paper's Fig. 1, and
+random instances).
 
-One tensor program trains every (seed, method) policy at once: logits have shape (S, M, K), the per-method
-losses are averaged over the minibatch and summed over seeds and methods (the policies share no parameters,
-and Adam is per coordinate, so this equals S·M independent runs).
+One tensor program trains every (seed, instance, method) policy at once: logits have shape (S, I, M, K), with
+instances of different sizes padded to a common K (padded actions carry logit ``PAD_LOGIT``, so π = 0 there).
+The per-policy losses are averaged over the minibatch and summed over seeds, instances and methods; the
+policies share no parameters and Adam is per coordinate, so this equals S·I·M independent runs.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from bandits import objectives
-from bandits.policies import gather_actions, log_probs, regularized_value
-from bandits.problems import PairDataset, RewardBandit
+from bandits.problems import PAD_LOGIT, BanditBatch, PairDataset, RewardBandit, check_batch_probabilities
 from bandits.solvers import kl_regularized_optimum
 
 OFFLINE_METHODS: tuple[str, ...] = ("copg", "pg_zero_baseline", "pg_value_baseline", "ipo")
+"""The four methods of the paper's Fig. 1."""
+ALL_OFFLINE_METHODS: tuple[str, ...] = OFFLINE_METHODS + ("dpo",)
+"""Fig. 1's methods and DPO (τ = β), used by the β sweep."""
 
 
 @dataclass(frozen=True)
@@ -28,84 +33,189 @@ class OfflineRun:
     final_probs: dict[str, torch.Tensor]
 
 
-def _method_loss(method: str, logp: torch.Tensor, ref_logp: torch.Tensor, rewards: torch.Tensor,
-                 first: torch.Tensor, second: torch.Tensor, first_wins: torch.Tensor, beta: float) -> torch.Tensor:
-    """Minibatch-mean loss of one method for every seed: logp (S, K), actions (S, B) → (S,)."""
-    lp1, lp2 = gather_actions(logp, first), gather_actions(logp, second)
-    ref1, ref2 = ref_logp[first], ref_logp[second]
-    r1, r2 = rewards[first], rewards[second]
-    if method == "copg":
-        return objectives.copg_loss(lp1, lp2, ref1, ref2, r1, r2, beta).mean(-1)
-    if method in ("pg_zero_baseline", "pg_value_baseline"):
-        baseline = 0.0
-        if method == "pg_value_baseline":  # b = E_{y∼π}[R(y)], exact
-            baseline = (logp.exp() * rewards).sum(-1, keepdim=True).detach()
-        return (objectives.policy_gradient_loss(lp1, ref1, r1, beta, baseline)
-                + objectives.policy_gradient_loss(lp2, ref2, r2, beta, baseline)).mean(-1)
-    if method == "ipo":  # τ = β, Bradley–Terry labels
-        lp_w, lp_l = torch.where(first_wins, lp1, lp2), torch.where(first_wins, lp2, lp1)
-        ref_w, ref_l = torch.where(first_wins, ref1, ref2), torch.where(first_wins, ref2, ref1)
-        return objectives.ipo_loss(lp_w, lp_l, ref_w, ref_l, tau=beta).mean(-1)
-    raise ValueError(f"unknown offline method {method!r} (choose from {', '.join(OFFLINE_METHODS)})")
+@dataclass(frozen=True)
+class BatchedOfflineRun:
+    """Regret per method after each epoch, shape (S, I, E+1), and final probabilities, shape (S, I, K)."""
+
+    regret: dict[str, torch.Tensor]
+    final_probs: dict[str, torch.Tensor]
+
+
+def masked_log_probs(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """ln π over the real actions of each instance (``mask`` broadcasts against ``logits``); padded actions get
+    logit ``PAD_LOGIT`` (π = 0 exactly in float64, finite log-probs, zero gradient)."""
+    return torch.log_softmax(torch.where(mask, logits, torch.full_like(logits, PAD_LOGIT)), dim=-1)
+
+
+def regularized_values(logp: torch.Tensor, rewards: torch.Tensor, ref_logp: torch.Tensor,
+                       beta: torch.Tensor) -> torch.Tensor:
+    """J(π) = Σ_y π(y)·(R(y) − β·ln(π(y)/π_ref(y))) (CoPG Eq. 2) from log-probs; β broadcasts like ``logp``
+    without its last axis. Padded actions have π = 0 and contribute exactly 0."""
+    return (logp.exp() * objectives.regularized_reward(rewards, logp, ref_logp, beta[..., None])).sum(-1)
+
+
+def optimal_policies(bandits: BanditBatch) -> tuple[torch.Tensor, torch.Tensor]:
+    """π* (I, K) from the independent closed-form solver (one call per instance; not a hot path) and
+    J(π*) (I,)."""
+    optimum = torch.zeros_like(bandits.ref_probs)
+    for i in range(bandits.num_instances):
+        m = bandits.mask[i]
+        optimum[i, m] = torch.as_tensor(kl_regularized_optimum(bandits.ref_probs[i, m].numpy(),
+                                                               bandits.rewards[i, m].numpy(), float(bandits.beta[i])))
+    logp = torch.where(bandits.mask, optimum.clamp_min(1e-300).log(), torch.full_like(optimum, PAD_LOGIT))
+    return optimum, regularized_values(logp, bandits.rewards, bandits.ref_log_probs, bandits.beta)
+
+
+def _method_losses(methods: Sequence[str], logp: torch.Tensor, actions: torch.Tensor, pair: dict[str, torch.Tensor],
+                   rewards: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+    """Minibatch-mean loss of every policy, summed: logp (S, I, M, K); actions (S, I, 4, B) the pair actions
+    (first, second, winner, loser); pair[...] (S, I, B) their rewards and reference log-probs; rewards (I, K);
+    beta (I, 1)."""
+    total = logp.new_zeros(())
+    for m, method in enumerate(methods):
+        # gather only this method's two actions per pair from its own (S, I, K) table (a small backward)
+        j = 2 if method in ("ipo", "dpo") else 0
+        lp_pair = logp[:, :, m].gather(-1, actions[:, :, j:j + 2].flatten(2)).unflatten(2, (2, actions.shape[-1]))
+        lp1, lp2 = lp_pair.unbind(2)
+        lpw, lpl = lp1, lp2
+        if method == "copg":
+            loss = objectives.copg_loss(lp1, lp2, pair["ref1"], pair["ref2"], pair["r1"], pair["r2"], beta)
+        elif method in ("pg_zero_baseline", "pg_value_baseline"):
+            baseline = 0.0
+            if method == "pg_value_baseline":  # b = E_{y∼π}[R(y)], exact
+                baseline = (logp[:, :, m].exp() * rewards).sum(-1, keepdim=True).detach()
+            loss = (objectives.policy_gradient_loss(lp1, pair["ref1"], pair["r1"], beta, baseline)
+                    + objectives.policy_gradient_loss(lp2, pair["ref2"], pair["r2"], beta, baseline))
+        elif method == "ipo":  # τ = β, Bradley–Terry labels
+            loss = objectives.ipo_loss(lpw, lpl, pair["refw"], pair["refl"], tau=beta)
+        elif method == "dpo":  # τ = β
+            loss = objectives.dpo_loss(lpw, lpl, pair["refw"], pair["refl"], tau=beta)
+        else:
+            raise ValueError(f"unknown offline method {method!r} (choose from {', '.join(ALL_OFFLINE_METHODS)})")
+        total = total + loss.mean(-1).sum()
+    return total
+
+
+def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: Sequence[torch.Generator],
+                          methods: Sequence[str] = OFFLINE_METHODS, epochs: int = 300, batch_size: int = 512,
+                          lr: float = 1e-3) -> BatchedOfflineRun:
+    """Adam on the logits (initialised to 0, i.e. π uniform on each instance's actions) for ``epochs`` passes
+    over each (seed, instance) dataset of N pairs, data tensors (S, I, N). Each epoch reshuffles with one
+    permutation per seed (from that seed's generator, shared by the seed's instances, whose data are
+    independent). Float64 throughout; no Python loop over seeds, instances or pairs in the training step."""
+    unknown = [m for m in methods if m not in ALL_OFFLINE_METHODS]
+    if unknown or not methods:
+        raise ValueError(f"unknown offline methods {unknown or list(methods)} (choose from "
+                         f"{', '.join(ALL_OFFLINE_METHODS)})")
+    if data.first.dim() != 3 or data.first.shape[1] != bandits.num_instances:
+        raise ValueError(f"data must have shape (S, I={bandits.num_instances}, N), got {list(data.first.shape)}")
+    num_seeds, num_instances, num_pairs = data.first.shape
+    if len(generators) != num_seeds:
+        raise ValueError(f"{len(generators)} generators for {num_seeds} seeds")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    k, num_methods = bandits.max_actions, len(methods)
+    mask = bandits.mask[:, None, :]  # (I, 1, K)
+    rewards, ref_logp = bandits.rewards[:, None, :], bandits.ref_log_probs[:, None, :]
+    beta = bandits.beta[:, None]  # (I, 1)
+    _, best_value = optimal_policies(bandits)
+
+    # Constant per-pair tables (S, I, N): actions of the pair and of the preferred/rejected element, and their
+    # rewards and reference log-probs. Minibatches gather from them.
+    winner = torch.where(data.first_wins, data.first, data.second)
+    loser = torch.where(data.first_wins, data.second, data.first)
+    actions = torch.stack([data.first, data.second, winner, loser], dim=2)  # (S, I, 4, N)
+    expanded_rewards = bandits.rewards.expand(num_seeds, num_instances, k)
+    expanded_ref = bandits.ref_log_probs.expand(num_seeds, num_instances, k)
+    constants = torch.stack([expanded_rewards.gather(-1, data.first), expanded_rewards.gather(-1, data.second),
+                             expanded_ref.gather(-1, data.first), expanded_ref.gather(-1, data.second),
+                             expanded_ref.gather(-1, winner), expanded_ref.gather(-1, loser)], dim=2)  # (S,I,6,N)
+
+    logits = torch.zeros(num_seeds, num_instances, num_methods, k, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.Adam([logits], lr=lr)
+
+    def regret_now() -> torch.Tensor:
+        with torch.no_grad():
+            logp = masked_log_probs(logits, mask)
+            return best_value[:, None] - regularized_values(logp, rewards, ref_logp, beta)  # (S, I, M)
+
+    history = [regret_now()]
+    for _ in range(epochs):
+        order = torch.stack([torch.randperm(num_pairs, generator=g) for g in generators])  # (S, N)
+        # one gather per epoch puts each seed's pairs in this epoch's order; minibatches are then slices
+        shuffled_actions = actions.gather(-1, order[:, None, None].expand_as(actions))
+        shuffled_constants = constants.gather(-1, order[:, None, None].expand_as(constants))
+        for start in range(0, num_pairs, batch_size):
+            batch_actions = shuffled_actions[..., start:start + batch_size]  # (S, I, 4, B)
+            values = shuffled_constants[..., start:start + batch_size]  # (S, I, 6, B)
+            pair = dict(zip(("r1", "r2", "ref1", "ref2", "refw", "refl"), values.unbind(2)))
+            logp = masked_log_probs(logits, mask)  # (S, I, M, K)
+            loss = _method_losses(methods, logp, batch_actions, pair, bandits.rewards, bandits.beta[:, None])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        history.append(regret_now())
+    regret = torch.stack(history, dim=-1)  # (S, I, M, E+1)
+    probs = torch.softmax(torch.where(mask, logits.detach(), torch.full_like(logits, PAD_LOGIT)), -1)
+    return BatchedOfflineRun({m: regret[:, :, i] for i, m in enumerate(methods)},
+                             {m: probs[:, :, i] for i, m in enumerate(methods)})
 
 
 def train_offline(bandit: RewardBandit, data: PairDataset, generators: Sequence[torch.Generator],
                   methods: Sequence[str] = OFFLINE_METHODS, epochs: int = 300, batch_size: int = 512,
                   lr: float = 1e-3) -> OfflineRun:
-    """Adam on the logits (initialised to 0, i.e. π = uniform) for ``epochs`` passes over each seed's data,
-    reshuffled every epoch with that seed's generator. Float64 throughout."""
-    num_seeds, num_pairs = data.first.shape
-    k = bandit.num_actions
-    rewards = torch.tensor(bandit.rewards, dtype=torch.float64)
-    ref_logp = torch.tensor(bandit.ref_probs, dtype=torch.float64).log()
-    optimum = torch.as_tensor(kl_regularized_optimum(bandit.ref_probs, bandit.rewards, bandit.beta))
-    best_value = regularized_value(optimum.log(), rewards, ref_logp, bandit.beta)
-    logits = torch.zeros(num_seeds, len(methods), k, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.Adam([logits], lr=lr)
-
-    def regret_now() -> torch.Tensor:
-        with torch.no_grad():
-            return best_value - regularized_value(logits, rewards, ref_logp, bandit.beta)  # (S, M)
-
-    history = [regret_now()]
-    for _ in range(epochs):
-        order = torch.stack([torch.randperm(num_pairs, generator=g) for g in generators])
-        for start in range(0, num_pairs, batch_size):
-            index = order[:, start:start + batch_size]
-            first, second = data.first.gather(1, index), data.second.gather(1, index)
-            first_wins = data.first_wins.gather(1, index)
-            logp = log_probs(logits)
-            loss = sum(_method_loss(m, logp[:, i], ref_logp, rewards, first, second, first_wins, bandit.beta).sum()
-                       for i, m in enumerate(methods))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-        history.append(regret_now())
-    regret = torch.stack(history, dim=-1)  # (S, M, E+1)
-    probs = torch.softmax(logits.detach(), -1)
-    return OfflineRun({m: regret[:, i] for i, m in enumerate(methods)}, {m: probs[:, i] for i, m in enumerate(methods)})
+    """One bandit, data (S, N): :func:`train_offline_batched` with a single instance."""
+    batched = PairDataset(data.first[:, None], data.second[:, None], data.first_wins[:, None])
+    run = train_offline_batched(BanditBatch.from_bandits([bandit]), batched, generators, methods, epochs,
+                                batch_size, lr)
+    return OfflineRun({m: r[:, 0] for m, r in run.regret.items()}, {m: p[:, 0] for m, p in run.final_probs.items()})
 
 
-def exact_copg_optimum(bandit: RewardBandit, mu1: torch.Tensor, mu2: torch.Tensor, max_iter: int = 500,
-                       tolerance: float = 1e-14) -> torch.Tensor:
-    """Minimise the population CoPG loss E_{y∼μ1, y′∼μ2}[(R^π_β(y) − R^π_β(y′))²/(2β)] exactly (all K² pairs
-    weighted by μ1(y)μ2(y′), CoPG Eq. 19 in expectation) with L-BFGS in float64. Returns π, shape (K,)."""
-    k = bandit.num_actions
-    rewards = torch.tensor(bandit.rewards, dtype=torch.float64)
-    ref_logp = torch.tensor(bandit.ref_probs, dtype=torch.float64).log()
-    weights = mu1[:, None] * mu2[None, :]
-    logits = torch.zeros(k, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([logits], max_iter=max_iter, tolerance_grad=tolerance,
-                                  tolerance_change=0.0, line_search_fn="strong_wolfe")
+def population_copg_loss(logits: torch.Tensor, bandits: BanditBatch, mu1: torch.Tensor,
+                         mu2: torch.Tensor) -> torch.Tensor:
+    """Σ_i E_{y∼μ1_i, y′∼μ2_i}[(R^π_β(y) − R^π_β(y′))²/(2β)] summed over instances: CoPG Eq. 19 in
+    expectation, over all K² pairs weighted by μ1(y)μ2(y′) (padded pairs have weight 0). logits (I, K)."""
+    logp = masked_log_probs(logits, bandits.mask)
+    ref, rewards, beta = bandits.ref_log_probs, bandits.rewards, bandits.beta[:, None, None]
+    pair_loss = objectives.copg_loss(logp[:, :, None], logp[:, None, :], ref[:, :, None], ref[:, None, :],
+                                     rewards[:, :, None], rewards[:, None, :], beta, surrogate="squared")
+    return (mu1[:, :, None] * mu2[:, None, :] * pair_loss).sum()
+
+
+def exact_copg_optimum_batched(bandits: BanditBatch, mu1: torch.Tensor, mu2: torch.Tensor, max_iter: int = 2000,
+                               tolerance: float = 1e-13) -> torch.Tensor:
+    """Minimise the population CoPG loss of every instance at once (its sum; instances share no parameters)
+    with L-BFGS in float64 from π = uniform, using only the loss's exact autograd gradient. Returns π, (I, K)."""
+    check_batch_probabilities("mu1", mu1, bandits.mask)
+    check_batch_probabilities("mu2", mu2, bandits.mask)
+    logits = torch.zeros_like(bandits.rewards, requires_grad=True)
+    optimizer = torch.optim.LBFGS([logits], max_iter=max_iter, tolerance_grad=tolerance, tolerance_change=0.0,
+                                  history_size=50, line_search_fn="strong_wolfe")
 
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
-        logp = log_probs(logits)
-        pair_loss = objectives.copg_loss(logp[:, None], logp[None, :], ref_logp[:, None], ref_logp[None, :],
-                                         rewards[:, None], rewards[None, :], bandit.beta, surrogate="squared")
-        loss = (weights * pair_loss).sum()
+        loss = population_copg_loss(logits, bandits, mu1, mu2)
         loss.backward()
         return loss
 
     optimizer.step(closure)
-    return torch.softmax(logits.detach(), -1)
+    return torch.softmax(torch.where(bandits.mask, logits.detach(), torch.full_like(logits, PAD_LOGIT)), -1)
+
+
+def exact_copg_optimum(bandit: RewardBandit, mu1: torch.Tensor, mu2: torch.Tensor, max_iter: int = 500,
+                       tolerance: float = 1e-14) -> torch.Tensor:
+    """One bandit: minimise its population CoPG loss exactly (L-BFGS, float64). Returns π, shape (K,)."""
+    batch = BanditBatch.from_bandits([bandit])
+    probs = exact_copg_optimum_batched(batch, torch.as_tensor(np.asarray(mu1), dtype=torch.float64)[None],
+                                       torch.as_tensor(np.asarray(mu2), dtype=torch.float64)[None],
+                                       max_iter, tolerance)
+    return probs[0]
+
+
+def batched_kl(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """KL(p‖q) = Σ p·ln(p/q) over the last axis, with 0·ln 0 = 0 (padded actions have p = q = 0)."""
+    safe_p, safe_q = p.clamp_min(1e-300), q.clamp_min(1e-300)
+    return torch.where(p > 0, p * (safe_p.log() - safe_q.log()), torch.zeros_like(p)).sum(-1)

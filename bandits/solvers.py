@@ -38,3 +38,18 @@ def kl_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(p > 0, p * (np.log(p) - np.log(q)), 0.0).sum(-1)
+
+
+# --- Preference games (Nash-MD suite) --------------------------------------------------------------------------
+# Regularised Nash (Newton root finder with τ-continuation), LP Nash for τ = 0, Bradley–Terry fit, and
+# (regularised) exploitability. Implemented and documented in bandits/nash_solvers.py; re-exported here so that
+# every reference solver is importable from bandits.solvers.
+from bandits.nash_solvers import (  # noqa: E402,F401
+    bradley_terry_fit,
+    exploitability,
+    fixed_point_residual,
+    nash_lp,
+    nash_md_pg_fixed_point,
+    regularized_exploitability,
+    regularized_nash,
+)

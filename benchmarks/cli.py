@@ -17,7 +17,7 @@ from rich.table import Table
 
 from benchmarks.evaluate import evaluate, gather
 from benchmarks.executors import EXECUTORS
-from benchmarks.registry import BUDGETS, ConfigError, Suite, Verdict, load_suites, select
+from benchmarks.registry import BUDGETS, ConfigError, Suite, SuiteLoadError, Verdict, load_suites, select
 from benchmarks.runner import PlannedRun, SweepSummary, execute, parse_seeds, plan, provenance
 from benchmarks.store import DEFAULT_STORE, open_store, open_store_readonly
 
@@ -211,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ConfigError) as error:
         print(f"claimbench: error: {error}", file=sys.stderr)
         return 2
+    except SuiteLoadError as error:
+        print(f"claimbench: error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("claimbench: interrupted (finished runs are stored; rerun to resume)", file=sys.stderr)
         return 130

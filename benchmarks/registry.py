@@ -5,7 +5,8 @@ dataclass and a table of budgets (smoke / quick / full). A :class:`Claim` reads 
 experiments it needs and returns a :class:`Verdict`. A :class:`Suite` groups the experiments and claims of
 one paper. Suites are the modules of the ``benchmarks.suites`` package (found automatically: adding a file
 adds a suite) or extra modules named in the ``CLAIMBENCH_PLUGINS`` environment variable (comma separated),
-each exposing a module-level ``SUITE``.
+each exposing a module-level ``SUITE``. ``CLAIMBENCH_SUITES`` (comma separated) restricts the built-in suites
+that are loaded (e.g. to skip the heavy imports of the others).
 """
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ VerdictStatus = Literal["holds", "fails", "inconclusive", "not run"]
 
 class ConfigError(ValueError):
     """Bad user input: an unknown name, a value of the wrong type, or a value out of range."""
+
+
+class SuiteLoadError(RuntimeError):
+    """A suite module could not be imported (a bug in that suite, or a missing dependency)."""
 
 
 @dataclass(frozen=True)
@@ -150,12 +155,17 @@ def load_suites() -> dict[str, Suite]:
     """Import every suite module (built-in and ``CLAIMBENCH_PLUGINS``) and return them by name."""
     import benchmarks.suites
 
+    wanted = {m.strip() for m in os.environ.get("CLAIMBENCH_SUITES", "").split(",") if m.strip()}
     modules = [f"benchmarks.suites.{m.name}" for m in pkgutil.iter_modules(benchmarks.suites.__path__)
-               if not m.name.startswith("_")]
+               if not m.name.startswith("_") and (not wanted or m.name in wanted)]
     modules += [m.strip() for m in os.environ.get("CLAIMBENCH_PLUGINS", "").split(",") if m.strip()]
     suites: dict[str, Suite] = {}
     for module_name in modules:
-        suite = importlib.import_module(module_name).SUITE
+        try:
+            suite = importlib.import_module(module_name).SUITE
+        except (ImportError, AttributeError) as error:
+            raise SuiteLoadError(f"suite module {module_name} failed to load: {error} "
+                                 f"(set CLAIMBENCH_SUITES to load only some suites)") from error
         if suite.name in suites:
             raise RuntimeError(f"two suites are named {suite.name!r}")
         suites[suite.name] = suite

@@ -1,0 +1,233 @@
+"""Trainers that optimise a language model with the estimators of :mod:`bandits.objectives`.
+
+No loss is implemented here: every loss value comes from a ``bandits.objectives`` function applied to
+sequence log-probabilities computed by :mod:`llm_bridge.logprobs`.
+
+- :class:`PoolPolicy`: a trainable LM over a fixed pool of [prompt ; completion] sequences (offline data or
+  the K candidates of a K-choice task) in one of three modes: ``full`` fine-tuning, ``lora`` (peft, rank r on
+  every linear layer) or ``last_k`` (only the last k blocks + final norm train; the inputs of block L − k are
+  cached once — :class:`llm_bridge.logprobs.TrunkCache`). Reference log-probs of the pool are computed once,
+  before training (π_ref = the initial model).
+- :func:`pair_loss`: offline pair losses CoPG / IPO / DPO / naive PG (b = 0).
+- :func:`train_pairs`: Adam + gradient clipping on pre-sampled pairs.
+- :func:`train_k_choice_on_policy`: on-policy RLOO and Nash-MD-PG on a K-choice task, with the LM restricted
+  (renormalised) to the K candidates of each prompt.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from bandits import objectives
+from llm_bridge.logprobs import SequenceBatch, TrunkCache, sequence_logprobs
+from llm_bridge.models import LoadedModel, decoder_layers, final_norm
+
+TrainMode = Literal["last_k", "full", "lora"]
+TRAIN_MODES = ("last_k", "full", "lora")
+PAIR_METHODS = ("copg", "ipo", "dpo", "pg")
+ON_POLICY_METHODS = ("rloo", "nash_md_pg")
+
+
+class PoolPolicy:
+    """A trainable LM scored on a fixed pool of sequences; ``reset()`` restores the initial weights."""
+
+    def __init__(self, lm: LoadedModel, pool: SequenceBatch, mode: TrainMode = "last_k", last_k: int = 2,
+                 lora_rank: int = 8, chunk: int = 32) -> None:
+        if mode not in TRAIN_MODES:
+            raise ValueError(f"unknown train mode {mode!r} (choose from {', '.join(TRAIN_MODES)})")
+        self.lm, self.mode, self.chunk = lm, mode, chunk
+        self.pool = pool.to(lm.device)
+        model = lm.model
+        model.requires_grad_(False)
+        if mode == "lora":
+            from peft import LoraConfig, get_peft_model
+
+            self.peft = get_peft_model(model, LoraConfig(r=lora_rank, lora_alpha=2 * lora_rank, lora_dropout=0.0,
+                                                         target_modules="all-linear"))
+            self.model = self.peft.get_base_model()  # LoRA layers are injected in place
+            params = [p for n, p in self.model.named_parameters() if "lora_" in n]
+        else:
+            self.model = model
+            if mode == "full":
+                params = list(model.parameters())
+            else:
+                layers = decoder_layers(model)
+                if not 1 <= last_k <= len(layers):
+                    raise ValueError(f"last_k must be in 1..{len(layers)}, got {last_k}")
+                params = [p for layer in layers[len(layers) - last_k:] for p in layer.parameters()]
+                params += list(final_norm(model).parameters())
+        for p in params:
+            p.requires_grad_(True)
+        self.params = params
+        self.cache = TrunkCache(self.model, self.pool, last_k, chunk) if mode == "last_k" else None
+        self.initial = [p.detach().clone() for p in params]
+        self.ref_logp = self.all_logprobs()
+
+    def reset(self) -> None:
+        """Restore the trainable weights to their initial values (π = π_ref again)."""
+        with torch.no_grad():
+            for p, p0 in zip(self.params, self.initial):
+                p.copy_(p0)
+
+    def num_trainable(self) -> int:
+        return sum(p.numel() for p in self.params)
+
+    def logprobs(self, index: Tensor) -> Tensor:
+        """Per-sequence completion log-probs of pool rows ``index`` (with gradient; each row computed once)."""
+        unique, inverse = torch.unique(index, return_inverse=True)
+        if self.cache is not None:
+            values = self.cache.sequence_logprobs(unique.to(self.lm.device))
+        else:
+            values = sequence_logprobs(self.model, self.pool.select(unique.to(self.lm.device)))[0]
+        return values[inverse.to(values.device)]
+
+    def all_logprobs(self) -> Tensor:
+        """Log-probs of every pool row, no gradient, in chunks (float64 on the CPU)."""
+        with torch.no_grad():
+            parts = [self.logprobs(torch.arange(s, min(s + self.chunk, len(self.pool))))
+                     for s in range(0, len(self.pool), self.chunk)]
+        return torch.cat(parts).detach().double().cpu()
+
+
+def frozen_copy(model: nn.Module) -> nn.Module:
+    """A reference policy: a deep copy with gradients off (for LoRA, use ``peft_model.disable_adapter()``)."""
+    reference = copy.deepcopy(model).eval()
+    reference.requires_grad_(False)
+    return reference
+
+
+def pair_loss(method: str, logp: Tensor, logp_prime: Tensor, ref_logp: Tensor, ref_logp_prime: Tensor,
+              reward: Tensor, reward_prime: Tensor, first_preferred: Tensor, beta: float) -> Tensor:
+    """Per-pair loss of ``method`` on the pair (y, y′), from ``bandits.objectives``.
+
+    - ``copg``: CoPG Eq. 18–19 on the scores R(y), R(y′).
+    - ``ipo`` / ``dpo``: preference losses with τ = β; y_w = y where ``first_preferred`` else y′.
+    - ``pg``: naive off-policy PG with b = 0 applied to both samples (CoPG Eq. 8 without importance weights).
+    """
+    if method == "copg":
+        return objectives.copg_loss(logp, logp_prime, ref_logp, ref_logp_prime, reward, reward_prime, beta)
+    if method in ("ipo", "dpo"):
+        w = first_preferred.bool()
+        args = (torch.where(w, logp, logp_prime), torch.where(w, logp_prime, logp),
+                torch.where(w, ref_logp, ref_logp_prime), torch.where(w, ref_logp_prime, ref_logp))
+        return (objectives.ipo_loss if method == "ipo" else objectives.dpo_loss)(*args, tau=beta)
+    if method == "pg":
+        return (objectives.policy_gradient_loss(logp, ref_logp, reward, beta)
+                + objectives.policy_gradient_loss(logp_prime, ref_logp_prime, reward_prime, beta))
+    raise ValueError(f"unknown pair method {method!r} (choose from {', '.join(PAIR_METHODS)})")
+
+
+def _adam_step(policy: PoolPolicy, optimizer: torch.optim.Optimizer, loss: Tensor, clip: float) -> None:
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(policy.params, clip)
+    optimizer.step()
+
+
+def train_pairs(policy: PoolPolicy, method: str, pairs: Tensor, rewards: Tensor, first_preferred: Tensor,
+                beta: float, lr: float, clip: float, evaluate: Callable[[Tensor], dict[str, float]],
+                eval_every: int) -> dict[str, list[float]]:
+    """Offline training from pre-sampled pairs.
+
+    ``pairs`` [steps, batch, 2] are pool rows (y, y′); ``rewards`` [pool] the scores; ``first_preferred``
+    [steps, batch] the preference labels for IPO/DPO. ``evaluate`` maps all pool log-probs to metrics; it runs
+    before the first step and every ``eval_every`` steps (and after the last). Returns one curve per metric.
+    """
+    policy.reset()
+    optimizer = torch.optim.Adam(policy.params, lr=lr)
+    ref = policy.ref_logp.to(policy.lm.device)
+    rewards = rewards.to(policy.lm.device)
+    curves: dict[str, list[float]] = {}
+
+    def record() -> None:
+        for name, value in evaluate(policy.all_logprobs()).items():
+            curves.setdefault(name, []).append(float(value))
+
+    record()
+    for step, batch in enumerate(pairs):
+        a, b = batch[:, 0], batch[:, 1]
+        logp = policy.logprobs(torch.cat([a, b]))
+        dtype = logp.dtype
+        la, lb = logp[: len(a)], logp[len(a):]
+        loss = pair_loss(method, la, lb, ref[a].to(dtype), ref[b].to(dtype), rewards[a].to(dtype),
+                         rewards[b].to(dtype), first_preferred[step].to(policy.lm.device), beta).mean()
+        _adam_step(policy, optimizer, loss, clip)
+        if (step + 1) % eval_every == 0 or step == len(pairs) - 1:
+            record()
+    return curves
+
+
+def restricted_logprobs(logp: Tensor, num_candidates: int) -> Tensor:
+    """ln π_K(y | x): sequence log-probs [P·K] reshaped to [P, K] and renormalised over the K candidates."""
+    grid = logp.reshape(-1, num_candidates)
+    return grid - torch.logsumexp(grid, -1, keepdim=True)
+
+
+def geometric_mixture(logp_k: Tensor, ref_logp_k: Tensor, beta: float) -> Tensor:
+    """log π^β_K ∝ (1 − β)·ln π_K + β·ln π_ref,K over the K candidates (Nash-MD, Munos et al. Eq. 11)."""
+    mixed = (1.0 - beta) * logp_k + beta * ref_logp_k
+    return mixed - torch.logsumexp(mixed, -1, keepdim=True)
+
+
+def train_k_choice_on_policy(policy: PoolPolicy, method: str, num_candidates: int, steps: int,
+                             samples_per_prompt: int, regularisation: float, generator: torch.Generator,
+                             lr: float, clip: float, evaluate: Callable[[Tensor], dict[str, float]],
+                             eval_every: int, rewards: Tensor | None = None, preference: Tensor | None = None,
+                             mixture_beta: float = 0.0) -> dict[str, list[float]]:
+    """On-policy training on a K-choice task; every step scores all P·K pool rows and samples from π_K.
+
+    - ``rloo``: k = ``samples_per_prompt`` samples y_i ∼ π_K per prompt, ``objectives.rloo_loss`` on ``rewards``
+      [P, K] with β = ``regularisation``.
+    - ``nash_md_pg``: y ∼ π_K, y′ ∼ π^β_K (the geometric mixture with π_ref,K, stop-gradient),
+      ``objectives.nash_md_pg_loss`` on P(y ≻ y′) from ``preference`` [P, K, K] with τ = ``regularisation``.
+    """
+    if method not in ON_POLICY_METHODS:
+        raise ValueError(f"unknown on-policy method {method!r} (choose from {', '.join(ON_POLICY_METHODS)})")
+    policy.reset()
+    optimizer = torch.optim.Adam(policy.params, lr=lr)
+    device = policy.lm.device
+    ref_k = restricted_logprobs(policy.ref_logp, num_candidates).to(device)
+    every_row = torch.arange(len(policy.pool))
+    curves: dict[str, list[float]] = {}
+
+    def record(logp: Tensor) -> None:
+        for name, value in evaluate(logp.detach().double().cpu()).items():
+            curves.setdefault(name, []).append(float(value))
+
+    record(policy.all_logprobs())
+    for step in range(steps):
+        logp = policy.logprobs(every_row)
+        logp_k = restricted_logprobs(logp, num_candidates)
+        prompts = torch.arange(logp_k.shape[0], device=device)[:, None]
+        probs = logp_k.detach().exp().double().cpu()
+        y = torch.multinomial(probs, samples_per_prompt, replacement=True, generator=generator).to(device)
+        chosen, chosen_ref = logp_k[prompts, y], ref_k[prompts, y].to(logp_k.dtype)
+        if method == "rloo":
+            if rewards is None:
+                raise ValueError("rloo needs rewards [P, K]")
+            r = rewards.to(device=device, dtype=logp_k.dtype)[prompts, y]
+            loss = objectives.rloo_loss(chosen, chosen_ref, r, regularisation).mean()
+        else:
+            if preference is None:
+                raise ValueError("nash_md_pg needs a preference tensor [P, K, K]")
+            mixture = geometric_mixture(logp_k.detach(), ref_k.to(logp_k.dtype), mixture_beta).exp().double().cpu()
+            y_prime = torch.multinomial(mixture, samples_per_prompt, replacement=True, generator=generator).to(device)
+            pref = preference.to(device=device, dtype=logp_k.dtype)[prompts, y, y_prime]
+            loss = objectives.nash_md_pg_loss(chosen, chosen_ref, pref, regularisation).mean()
+        _adam_step(policy, optimizer, loss, clip)
+        if (step + 1) % eval_every == 0 or step == steps - 1:
+            record(policy.all_logprobs())
+    return curves
+
+
+def sample_pairs(rng: np.random.Generator, steps: int, batch: int, num_prompts: int, num_candidates: int,
+                 mu: np.ndarray) -> np.ndarray:
+    """Pool rows [steps, batch, 2] of pairs (y, y′): prompt uniform, y and y′ independently ∼ μ over K."""
+    prompt = rng.integers(0, num_prompts, size=(steps, batch))
+    choice = rng.choice(num_candidates, size=(steps, batch, 2), p=mu)
+    return prompt[..., None] * num_candidates + choice

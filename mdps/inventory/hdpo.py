@@ -1,0 +1,113 @@
+"""HDPO — Hindsight Differentiable Policy Optimization (Alvo, Russo, Kanoria 2023, §4, Alg. 1).
+
+For a deterministic policy π_θ and sampled demand paths ξ (fixed scenario sets), the loss is the average cost
+
+    J(θ) = (1 / (B·T·S)) Σ_b Σ_t c_t(x_t(θ, ξ_b), π_θ(x_t(θ, ξ_b)), ξ_b),
+
+and its pathwise gradient ∇_θ J is obtained by one backward pass through the whole simulation (min / max /
+clip are used as they are, with autograd's subgradients) (paper eq. (4)). Parameters are updated by Adam;
+every ``eval_every`` epochs the dev-set cost (warm-up periods excluded) is measured and each model keeps the
+parameters of its best dev cost (model selection). M models (seeds × instances) train together; each has its
+own scenario sets, initial parameters and minibatch order, all from its own generator.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+Data = Mapping[str, torch.Tensor]
+Rollout = Callable[[nn.Module, Data], torch.Tensor]
+
+
+@dataclass
+class TrainingRun:
+    """Learning curves (one row per checkpoint, one column per model) and the selected dev costs."""
+
+    epochs: list[int]
+    """Epochs completed at each checkpoint (0 = before training)."""
+    simulated_periods: list[int]
+    """Scenario-periods simulated in training per model at each checkpoint."""
+    dev_cost: torch.Tensor
+    """(checkpoints, M) dev cost per period per store (warm-up excluded)."""
+    best_dev_cost: torch.Tensor
+    """(M,) the dev cost of the selected parameters (loaded into the policy)."""
+
+
+def num_scenarios(data: Data) -> int:
+    return next(iter(data.values())).shape[1]
+
+
+def minibatches(data: Data, batch_size: int, generators: Sequence[torch.Generator]) -> list[dict[str, torch.Tensor]]:
+    """One epoch: each model's scenarios in its own random order (from its generator), cut into minibatches."""
+    n = num_scenarios(data)
+    order = torch.stack([torch.randperm(n, generator=g) for g in generators])
+    rows = torch.arange(len(generators))[:, None]
+    return [{k: v[rows, order[:, i:i + batch_size]] for k, v in data.items()} for i in range(0, n, batch_size)]
+
+
+def evaluate(policy: nn.Module, rollout: Rollout, data: Data, warmup: int, stores: int = 1,
+             chunk: int = 8192) -> torch.Tensor:
+    """(M,) average cost per period per store over periods >= warmup, without gradients."""
+    n = num_scenarios(data)
+    total = None
+    with torch.no_grad():
+        for i in range(0, n, chunk):
+            costs = rollout(policy, {k: v[:, i:i + chunk] for k, v in data.items()})
+            part = costs[..., warmup:].sum(dim=(1, 2))
+            total = part if total is None else total + part
+    periods = costs.shape[-1] - warmup
+    return total / (n * periods * stores)
+
+
+def _snapshot(policy: nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in policy.parameters()]
+
+
+def _keep_best(best: list[torch.Tensor], policy: nn.Module, improved: torch.Tensor) -> None:
+    for b, p in zip(best, policy.parameters()):
+        mask = improved.reshape((-1,) + (1,) * (p.dim() - 1))
+        b.copy_(torch.where(mask, p.detach(), b))
+
+
+def train_hdpo(policy: nn.Module, rollout: Rollout, train: Data, dev: Data, generators: Sequence[torch.Generator],
+               epochs: int, batch_size: int, lr: float, dev_warmup: int, eval_every: int = 1,
+               stores: int = 1, loss_fn: Callable[[nn.Module, Data], torch.Tensor] | None = None) -> TrainingRun:
+    """Train ``policy`` in place with Adam on the pathwise gradient; load each model's best-dev parameters.
+
+    ``rollout(policy, batch) -> costs (M, B, T)``; the training loss averages every period (as the official
+    code does); ``loss_fn`` overrides the loss (REINFORCE reuses this loop with its surrogate loss).
+    """
+    if epochs < 0 or batch_size < 1 or eval_every < 1 or not lr > 0:
+        raise ValueError(f"bad training settings: epochs={epochs}, batch_size={batch_size}, lr={lr}, "
+                         f"eval_every={eval_every}")
+    optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
+    n, periods = num_scenarios(train), train["demand"].shape[-1]
+    batch_size = min(batch_size, n)
+    dev_now = evaluate(policy, rollout, dev, dev_warmup, stores)
+    best_cost, best_params = dev_now.clone(), _snapshot(policy)
+    epochs_done, simulated, curve = [0], [0], [dev_now]
+    for epoch in range(1, epochs + 1):
+        for batch in minibatches(train, batch_size, generators):
+            optimizer.zero_grad(set_to_none=True)
+            if loss_fn is None:
+                costs = rollout(policy, batch)
+                loss = costs.sum() / (costs.shape[1] * costs.shape[2] * stores)  # Σ over models of mean costs
+            else:
+                loss = loss_fn(policy, batch)
+            loss.backward()
+            optimizer.step()
+        if epoch % eval_every == 0 or epoch == epochs:
+            dev_now = evaluate(policy, rollout, dev, dev_warmup, stores)
+            improved = dev_now < best_cost
+            best_cost = torch.where(improved, dev_now, best_cost)
+            _keep_best(best_params, policy, improved)
+            epochs_done.append(epoch)
+            simulated.append(epoch * n * periods)
+            curve.append(dev_now)
+    with torch.no_grad():
+        for p, b in zip(policy.parameters(), best_params):
+            p.copy_(b)
+    return TrainingRun(epochs_done, simulated, torch.stack(curve), best_cost)
