@@ -58,6 +58,20 @@ def train_nash_md_pg(matrix: np.ndarray, mu: np.ndarray, tau: float, betas: Sequ
     theta = log_mu.expand(seeds, mixtures, k).clone().requires_grad_(True)
     beta_col = beta[None, :, None]
     out = np.empty((record.size, seeds, mixtures, k))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: intra-op threads only add contention (restored below)
+    try:
+        _sgd_loop(theta, p, log_mu, beta_col, tau, generators, steps, batch_size, lr, lr_decay_steps, record, out,
+                  sample_outcomes)
+    finally:
+        torch.set_num_threads(threads)
+    return PGRun(record, out)
+
+
+def _sgd_loop(theta: torch.Tensor, p: torch.Tensor, log_mu: torch.Tensor, beta_col: torch.Tensor, tau: float,
+              generators: Sequence[torch.Generator], steps: int, batch_size: int, lr: float, lr_decay_steps: float,
+              record: np.ndarray, out: np.ndarray, sample_outcomes: bool) -> None:
+    mixtures = beta_col.shape[1]
     slot = 0
     for step in range(steps + 1):
         logp = torch.log_softmax(theta, dim=-1)
@@ -78,4 +92,3 @@ def train_nash_md_pg(matrix: np.ndarray, mu: np.ndarray, tau: float, betas: Sequ
         (grad,) = torch.autograd.grad(loss, theta)
         with torch.no_grad():
             theta -= lr / (1.0 + step / lr_decay_steps) * grad
-    return PGRun(record, out)

@@ -224,24 +224,23 @@ def bradley_terry_fit(matrix: np.ndarray, weights: np.ndarray | None = None) -> 
         return float((w * p * -np.logaddexp(0.0, -diff)).sum())
 
     r = np.zeros(k)
+    grad = np.full(k, np.inf)
     for _ in range(_MAX_NEWTON_STEPS):
         s = 1.0 / (1.0 + np.exp(-(r[:, None] - r[None, :])))
-        grad = 2.0 * (w * (p - s)).sum(1)
-        if np.abs(grad).max() < 1e-12 * k:
-            return r - r.mean()
-        curvature = 2.0 * w * s * (1 - s)
-        laplacian = np.diag(curvature.sum(1)) - curvature
+        grad = (w * (p - s)).sum(1)  # uses P + Pᵀ = 1
+        if np.abs(grad).max() < 1e-13 * k * w.max():
+            break
+        curvature = w * s * (1 - s)
+        laplacian = np.diag(curvature.sum(1)) - curvature  # minus the Hessian
         step = np.linalg.solve(laplacian + np.ones((k, k)) / k, grad)
         base, scale = loglik(r), 1.0
-        while loglik(r + scale * step) < base and scale > 1e-10:
+        while loglik(r + scale * step) < base - 1e-13 * abs(base) and scale > 1e-10:
             scale /= 2
-        if scale <= 1e-10:  # no ascent left: round-off level (a maximum) or a degenerate problem
-            if np.abs(grad).max() < 1e-7:
-                return r - r.mean()
-            break
         r = r + scale * step
         r -= r.mean()
         if np.abs(r).max() > 50:
             break
+    if np.abs(grad).max() < 1e-9 * w.max() * k:
+        return r - r.mean()
     raise ValueError("bradley_terry_fit: no maximum-likelihood reward exists for this P (rewards diverge; "
                      "some response wins with probability 1)")

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from benchmarks.evaluate import evaluate, gather
-from benchmarks.executors import EXECUTORS
+from benchmarks.executors import EXECUTORS, ExecutorOptions, check_reachable
 from benchmarks.registry import BUDGETS, ConfigError, Suite, SuiteLoadError, Verdict, load_suites, select
 from benchmarks.runner import PlannedRun, SweepSummary, execute, parse_seeds, plan, provenance
 from benchmarks.store import DEFAULT_STORE, open_store, open_store_readonly
@@ -48,6 +48,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", help="N (seeds 0..N-1), a,b,c or a-b; default: the budget's")
     parser.add_argument("--executor", default="local", help=f"where runs execute: {', '.join(EXECUTORS)}")
     parser.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
+    parser.add_argument("--retries", type=int, default=0, help="resubmit a failed run up to N times")
+    parser.add_argument("--address", help="ray: address of an existing cluster (host:port); default: start one")
+    parser.add_argument("--slurm-partition", help="submitit: Slurm partition")
+    parser.add_argument("--slurm-time", type=int, default=60, help="submitit: job time limit in minutes")
+    parser.add_argument("--slurm-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="submitit: extra executor parameter (e.g. slurm_mem_gb=8), repeatable")
+    parser.add_argument("--submitit-folder", help="submitit: folder for job logs (default: a temporary one)")
     parser.add_argument("--store", default=str(DEFAULT_STORE), help="SQLite results file")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
 
@@ -105,11 +112,21 @@ def _sweep(args: argparse.Namespace, runs: list[PlannedRun]) -> SweepSummary:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=Console(stderr=True), transient=False, disable=total == 0) as progress:
             bar = progress.add_task(f"running {total} seed(s)", total=total)
-            summary = execute(runs, store, args.executor, args.workers,
+            summary = execute(runs, store, args.executor, _executor_options(args),
                               on_progress=lambda outcome: progress.advance(bar))
     finally:
         store.close()
     return summary
+
+
+def _executor_options(args: argparse.Namespace) -> ExecutorOptions:
+    slurm: dict[str, Any] = {"timeout_min": args.slurm_time}
+    if args.slurm_partition:
+        slurm["slurm_partition"] = args.slurm_partition
+    for key, value in _parse_sets(args.slurm_option).items():
+        slurm[key] = int(value) if value.isdigit() else value
+    return ExecutorOptions(workers=args.workers or 0, retries=args.retries, address=args.address, slurm=slurm,
+                           folder=args.submitit_folder)
 
 
 def _prepare(args: argparse.Namespace, suites: dict[str, Suite], target: str | None) -> tuple[list[PlannedRun], list]:
@@ -118,6 +135,12 @@ def _prepare(args: argparse.Namespace, suites: dict[str, Suite], target: str | N
         raise ConfigError(f"unknown executor {args.executor!r} (choose from {', '.join(EXECUTORS)})")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+    if args.retries < 0:
+        raise ConfigError(f"--retries must be >= 0, got {args.retries}")
+    if args.address and args.executor != "ray":
+        raise ConfigError("--address only applies to --executor ray")
+    if args.executor == "ray" and args.address:
+        check_reachable(args.address)
     experiments, claims = select(suites, target)
     if target is not None and target not in suites and not experiments:
         raise ConfigError(f"unknown suite or experiment {target!r}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.executors import Outcome, Task, default_workers, run_tasks
+from benchmarks.executors import ExecutorOptions, Outcome, Task, default_workers, make_backend, run_tasks
 from benchmarks.registry import ConfigError, Experiment, config_hash
 from benchmarks.store import RunRow, Store
 
@@ -88,12 +88,18 @@ def make_tasks(runs: Sequence[PlannedRun], workers: int) -> list[Task]:
     return tasks
 
 
-def execute(runs: Sequence[PlannedRun], store: Store, executor: str = "local", workers: int | None = None,
+def execute(runs: Sequence[PlannedRun], store: Store, executor: str = "local",
+            options: ExecutorOptions | None = None,
             on_progress: Callable[[Outcome], None] | None = None) -> SweepSummary:
     """Run every missing seed and write each finished task's rows as they arrive (one transaction per run)."""
-    workers = workers or default_workers()
+    options = options or ExecutorOptions()
+    workers = options.workers or default_workers()
     summary = SweepSummary(skipped=sum(len(r.seeds) - len(r.missing) for r in runs))
-    for outcomes in run_tasks(make_tasks(runs, workers), executor, workers):
+    tasks = make_tasks(runs, workers)
+    if not tasks:
+        return summary
+    backend = make_backend(executor, options)
+    for outcomes in run_tasks(tasks, executor, options, backend):
         for outcome in outcomes:
             store.write(_row(outcome))
             if outcome.error is None:

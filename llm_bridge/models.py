@@ -14,6 +14,7 @@ merges across the prompt/completion boundary.
 """
 from __future__ import annotations
 
+import copy
 import importlib.util
 import os
 from dataclasses import dataclass
@@ -137,8 +138,26 @@ def tiny_model(kind: str = "tiny", seed: int = 0, layers: int = 2, hidden: int =
     return _finish(model, codec, kind, "cpu", "float32")
 
 
-def load_model(spec: str = "smollm2", device: str = "cpu", dtype: str = "float32", seed: int = 0) -> LoadedModel:
-    """Load a causal LM by spec (see the module docstring) on ``device`` ("cpu", "cuda", "cuda:1") in ``dtype``."""
+_LOADED: dict[tuple[str, str, str, int], LoadedModel] = {}
+
+
+def load_model(spec: str = "smollm2", device: str = "cpu", dtype: str = "float32", seed: int = 0,
+               reuse: bool = True) -> LoadedModel:
+    """Load a causal LM by spec (see the module docstring) on ``device`` ("cpu", "cuda", "cuda:1") in ``dtype``.
+
+    With ``reuse`` the pristine weights are kept once per process and every call returns a fresh deep copy
+    (loading SmolLM2 from GGUF takes ~20 s; training mutates the returned copy, never the kept one).
+    """
+    key = (spec, device, dtype, seed)
+    if reuse:
+        if key not in _LOADED:
+            _LOADED[key] = _load(spec, device, dtype, seed)
+        kept = _LOADED[key]
+        return LoadedModel(copy.deepcopy(kept.model), kept.codec, kept.name, kept.device, kept.dtype)
+    return _load(spec, device, dtype, seed)
+
+
+def _load(spec: str, device: str, dtype: str, seed: int) -> LoadedModel:
     if dtype not in DTYPES:
         raise ValueError(f"unknown dtype {dtype!r} (choose from {', '.join(DTYPES)})")
     if device.startswith("cuda") and not torch.cuda.is_available():

@@ -1,7 +1,7 @@
 """Sampling completions: plain (temperature) and the geometric mixture used by Nash-MD-PG.
 
 At each token the next-token distribution is
-    softmax( ((1 − β)·logits_θ + β·logits_ref) / T )
+    log_softmax( (1 − β)·log_softmax(logits_θ/T) + β·log_softmax(logits_ref/T) )
 (Munos et al. 2023, §7, Eq. 11 applied per token: log π^β = (1 − β)·log π_θ + β·log π_ref + const); β = 0 is
 plain sampling from π_θ. The prompts are prefilled once (left-padded, explicit positions) and their KV cache is
 repeated for the ``num_samples`` completions. Every draw uses the caller's ``torch.Generator``.
@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
+
+from bandits.objectives import geometric_mixture_log_probs
 
 
 
@@ -41,13 +43,6 @@ class _Stepper:
                             use_cache=True, **{self.keyword: self.cache})
         self.cache = _cache_of(output)
         self.logits = output.logits[:, -1].float()
-
-
-def mixture_logits(policy_logits: Tensor, reference_logits: Tensor | None, beta: float) -> Tensor:
-    """(1 − β)·logits_θ + β·logits_ref, the geometric mixture's next-token logits (up to a constant)."""
-    if beta == 0.0 or reference_logits is None:
-        return policy_logits
-    return (1.0 - beta) * policy_logits + beta * reference_logits
 
 
 @torch.no_grad()
@@ -90,8 +85,11 @@ def sample_completions(policy: nn.Module, prompts: Sequence[Sequence[int]], num_
     tokens = torch.empty((rows, 0), dtype=torch.long, device=device)
     finished = torch.zeros(rows, dtype=torch.bool, device=device)
     for step in range(max_new_tokens):
-        logits = mixture_logits(steppers[0].logits, steppers[1].logits if len(steppers) > 1 else None, mixture_beta)
-        probs = torch.softmax(logits / temperature, -1)
+        logp = torch.log_softmax(steppers[0].logits / temperature, -1)
+        if len(steppers) > 1:  # per-token geometric mixture, from bandits.objectives
+            logp = geometric_mixture_log_probs(logp, torch.log_softmax(steppers[1].logits / temperature, -1),
+                                               mixture_beta)
+        probs = logp.exp()
         token = torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(-1).to(device)
         token = torch.where(finished, torch.full_like(token, pad_id), token)
         tokens = torch.cat([tokens, token[:, None]], 1)

@@ -30,6 +30,7 @@ from llm_bridge.models import LoadedModel, decoder_layers, final_norm
 TrainMode = Literal["last_k", "full", "lora"]
 TRAIN_MODES = ("last_k", "full", "lora")
 PAIR_METHODS = ("copg", "ipo", "dpo", "pg")
+ESTIMATORS = (*PAIR_METHODS, "rloo", "nash_md_pg")
 ON_POLICY_METHODS = ("rloo", "nash_md_pg")
 
 
@@ -122,6 +123,20 @@ def pair_loss(method: str, logp: Tensor, logp_prime: Tensor, ref_logp: Tensor, r
     raise ValueError(f"unknown pair method {method!r} (choose from {', '.join(PAIR_METHODS)})")
 
 
+def estimator_loss(method: str, logp: Tensor, logp_prime: Tensor, ref_logp: Tensor, ref_logp_prime: Tensor,
+                   reward: Tensor, reward_prime: Tensor, first_preferred: Tensor, preference: Tensor,
+                   beta: float) -> Tensor:
+    """Any estimator on the pair (y, y′): the :func:`pair_loss` methods, ``rloo`` (k = 2 samples y, y′ ∼ π,
+    ``objectives.rloo_loss``) and ``nash_md_pg`` (y ∼ π against y′ with P(y ≻ y′) = ``preference``,
+    ``objectives.nash_md_pg_loss`` with τ = β)."""
+    if method == "rloo":
+        return objectives.rloo_loss(torch.stack([logp, logp_prime], -1), torch.stack([ref_logp, ref_logp_prime], -1),
+                                    torch.stack([reward, reward_prime], -1), beta)
+    if method == "nash_md_pg":
+        return objectives.nash_md_pg_loss(logp, ref_logp, preference, beta)
+    return pair_loss(method, logp, logp_prime, ref_logp, ref_logp_prime, reward, reward_prime, first_preferred, beta)
+
+
 def _adam_step(policy: PoolPolicy, optimizer: torch.optim.Optimizer, loss: Tensor, clip: float) -> None:
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -168,12 +183,6 @@ def restricted_logprobs(logp: Tensor, num_candidates: int) -> Tensor:
     return grid - torch.logsumexp(grid, -1, keepdim=True)
 
 
-def geometric_mixture(logp_k: Tensor, ref_logp_k: Tensor, beta: float) -> Tensor:
-    """log π^β_K ∝ (1 − β)·ln π_K + β·ln π_ref,K over the K candidates (Nash-MD, Munos et al. Eq. 11)."""
-    mixed = (1.0 - beta) * logp_k + beta * ref_logp_k
-    return mixed - torch.logsumexp(mixed, -1, keepdim=True)
-
-
 def train_k_choice_on_policy(policy: PoolPolicy, method: str, num_candidates: int, steps: int,
                              samples_per_prompt: int, regularisation: float, generator: torch.Generator,
                              lr: float, clip: float, evaluate: Callable[[Tensor], dict[str, float]],
@@ -215,7 +224,8 @@ def train_k_choice_on_policy(policy: PoolPolicy, method: str, num_candidates: in
         else:
             if preference is None:
                 raise ValueError("nash_md_pg needs a preference tensor [P, K, K]")
-            mixture = geometric_mixture(logp_k.detach(), ref_k.to(logp_k.dtype), mixture_beta).exp().double().cpu()
+            mixture = objectives.geometric_mixture_log_probs(logp_k.detach(), ref_k.to(logp_k.dtype),
+                                                            mixture_beta).exp().double().cpu()
             y_prime = torch.multinomial(mixture, samples_per_prompt, replacement=True, generator=generator).to(device)
             pref = preference.to(device=device, dtype=logp_k.dtype)[prompts, y, y_prime]
             loss = objectives.nash_md_pg_loss(chosen, chosen_ref, pref, regularisation).mean()

@@ -184,10 +184,11 @@ def _flat_index(states: Tensor, actions: Tensor) -> Tensor:
 
 
 def train_networks(features: Tensor, data: PairData, role: str, generator: torch.Generator, hidden: int,
-                   steps: int, lr: float, alpha: float, gamma: float, lam: float) -> list[Tensor]:
+                   steps: int, lr: float, alpha: float, gamma: float, lam: float,
+                   bc_weight: float = 0.0) -> list[Tensor]:
     """Train M independent MLPs (one per seed) with full-batch Adam on their own pairs.
 
-    ``role``: 'cpl' (policy, CPL Eq. 8 with λ), 'sft' (policy, NLL of the preferred segments' actions), 'reward'
+    ``role``: 'cpl' (policy, CPL Eq. 8 with λ, plus ``bc_weight``·NLL of every segment step: CPL-BC), 'sft' (policy, NLL of the preferred segments' actions), 'reward'
     (Bradley–Terry on summed discounted r̂, Eq. 1). ``features`` (M, S, F) holds every state's inputs: each step
     evaluates the network once on all S states and gathers the table entries the segments use, so a step costs
     the same for any number of pairs and the gradient is the exact full-data gradient."""
@@ -206,8 +207,12 @@ def train_networks(features: Tensor, data: PairData, role: str, generator: torch
             loss = -picked_pos.mean(dim=(1, 2))
         else:
             picked_neg = table.gather(1, neg).reshape(m, n, k)
-            loss = (cpl_loss(picked_pos, picked_neg, alpha, gamma, lam) if role == "cpl"
-                    else bt_reward_loss(picked_pos, picked_neg, gamma)).mean(-1)
+            if role == "cpl":
+                loss = cpl_loss(picked_pos, picked_neg, alpha, gamma, lam).mean(-1)
+                if bc_weight:
+                    loss = loss - bc_weight * 0.5 * (picked_pos.mean(dim=(1, 2)) + picked_neg.mean(dim=(1, 2)))
+            else:
+                loss = bt_reward_loss(picked_pos, picked_neg, gamma).mean(-1)
         optimiser.zero_grad()
         loss.sum().backward()
         optimiser.step()
@@ -226,26 +231,32 @@ def value_tables(params: list[Tensor], features: Tensor) -> np.ndarray:
     return mlp(params, features).double().numpy()
 
 
-def offline_soft_vi(reward: np.ndarray, observed: np.ndarray, next_state: np.ndarray, alpha: float, gamma: float,
-                    tol: float = 1e-10, max_iter: int = 20_000) -> np.ndarray:
-    """Offline RL on the empirical MDP of a dataset (deterministic dynamics): soft value iteration restricted
-    to observed (s, a) pairs (a support constraint, as in BCQ/IQL-style offline RL); states never seen in the
-    data get a uniform policy. ``observed`` (S, A) bool, ``next_state`` (S, A) int (any value where unobserved).
-    Returns the soft-greedy policy softmax(Q/α) over the observed actions."""
+def offline_soft_vi(reward: np.ndarray, reference: np.ndarray, next_state: np.ndarray, alpha: float, gamma: float,
+                    tol: float = 1e-10, max_iter: int = 50_000) -> np.ndarray:
+    """Offline RL on the empirical MDP of a dataset (deterministic dynamics): soft value iteration with a KL
+    penalty to a reference policy π_β supported on the actions the data shows (π_β uniform on them: max-ent RL
+    with a support constraint, as in BCQ; π_β the empirical behaviour: behaviour-regularised RL as in BRAC),
+
+        Q(s, a) = r̂(s, a) + γ·V(s'(s, a)),   V(s) = α·log Σ_a π_β(a|s)·exp(Q(s, a)/α),   π ∝ π_β·exp(Q/α).
+
+    Actions with π_β(a|s) = 0 are never taken (support constraint). States the data never shows (rows of
+    ``reference`` that are all zero) get V = 0 and a uniform policy. ``next_state`` (S, A) int is only read
+    where π_β > 0. Returns π (S, A)."""
     alpha = check_alpha(alpha)
-    seen_state = observed.any(-1)
+    reference = np.asarray(reference, dtype=np.float64)
+    seen = reference.sum(-1) > 0
+    log_ref = np.log(np.where(reference > 0, reference, 1.0)) + np.where(reference > 0, 0.0, -np.inf)
     v = np.zeros(reward.shape[0])
-    masked = np.where(observed, 0.0, -np.inf)
     for _ in range(max_iter):
-        q = reward + gamma * v[next_state] + masked
-        v_new = np.where(seen_state, alpha * _logsumexp_masked(q / alpha), 0.0)
-        if np.max(np.abs(v_new - v)) < tol:
-            v = v_new
-            break
+        q = reward + gamma * v[next_state]
+        v_new = np.where(seen, alpha * _logsumexp_masked(q / alpha + log_ref), 0.0)
+        converged = np.max(np.abs(v_new - v)) < tol * max(1.0, np.max(np.abs(v_new)))
         v = v_new
-    q = reward + gamma * v[next_state] + masked
-    policy = np.where(seen_state[:, None], np.exp(log_softmax(np.where(seen_state[:, None], q, 0.0), alpha)), 0.0)
-    return np.where(seen_state[:, None], policy, 1.0 / reward.shape[1])
+        if converged:
+            break
+    logits = np.where(seen[:, None], (reward + gamma * v[next_state]) / alpha + log_ref, 0.0)
+    policy = np.exp(logits - _logsumexp_masked(logits)[:, None])
+    return np.where(seen[:, None], policy, 1.0 / reward.shape[1])
 
 
 def _logsumexp_masked(z: np.ndarray) -> np.ndarray:

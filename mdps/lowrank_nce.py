@@ -34,19 +34,32 @@ FEATURE_KINDS: tuple[str, ...] = ("free", "tied")
 _EPS = 1e-30
 
 
+class _NCEFromRatio(torch.autograd.Function):
+    """L(f) = Σ (w⁺ + w⁻)·log(1 + f) − Σ w⁺·log f (the same as Eq. 3.2, since log(1 + 1/f) = log(1 + f) − log f),
+    with the analytic gradient ∂L/∂f = (w⁺ + w⁻)/(1 + f) − w⁺/f; summed over (S, A, S′) per (problem, level)."""
+
+    @staticmethod
+    def forward(ctx, f: torch.Tensor, positive: torch.Tensor, total: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        ctx.save_for_backward(f, positive, total)
+        return (total * torch.log1p(f) - positive * torch.log(f)).sum(dim=(-3, -2, -1))
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:  # type: ignore[override]
+        f, positive, total = ctx.saved_tensors
+        return grad[..., None, None, None] * (total / (1.0 + f) - positive / f), None, None
+
+
 def nce_loss(phi: torch.Tensor, psi: torch.Tensor, counts: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
     """Eq. (3.2) with the exact negative term, per problem: sum over levels of the count-normalised loss.
 
     phi (B, H, S, A, d), psi (B, H, S′, d), counts (B, H, S, A, S′) (counts or exact expectation weights),
-    negative P⁻ (S′,). Returns (B,).
+    negative P⁻ (S′,). Returns (B,). The negative weights are w⁻(s,a,s′) = N(s,a)·P⁻(s′).
     """
     f = torch.einsum("bhsad,bhtd->bhsat", phi, psi).clamp_min(_EPS)
-    log_f = f.log()
-    positive = (counts * F.softplus(-log_f)).sum(dim=(-3, -2, -1))
-    visits = counts.sum(-1)
-    negative_term = (visits * (F.softplus(log_f) * negative).sum(-1)).sum(dim=(-2, -1))
+    weights = counts + counts.sum(-1, keepdim=True) * negative
+    per_level = _NCEFromRatio.apply(f, counts, weights)
     total = counts.sum(dim=(-3, -2, -1)).clamp_min(1e-12)
-    return ((positive + negative_term) / total).sum(-1)
+    return (per_level / total).sum(-1)
 
 
 def features(params: dict[str, torch.Tensor], kind: FeatureKind) -> tuple[torch.Tensor, torch.Tensor]:
@@ -105,8 +118,8 @@ class NCEFit:
 
 
 def fit_nce(counts: np.ndarray, negative: np.ndarray, dim: int, kind: FeatureKind, restarts: int, steps: int,
-            generators: Sequence[torch.Generator], lr: float = 0.05, method: Literal["adam", "lbfgs"] = "adam"
-            ) -> NCEFit:
+            generators: Sequence[torch.Generator], lr: float = 0.05, method: Literal["adam", "lbfgs"] = "adam",
+            dtype: torch.dtype = torch.float64) -> NCEFit:
     """Minimise Eq. (3.2) from ``restarts`` cold starts per problem and keep the lowest-loss one.
 
     counts (B, H, S, A, S′) with one torch generator per problem b; negative P⁻ (S′,) with full support.
@@ -122,7 +135,8 @@ def fit_nce(counts: np.ndarray, negative: np.ndarray, dim: int, kind: FeatureKin
     if dim < 1 or restarts < 1 or steps < 1:
         raise ValueError(f"dim, restarts and steps must be >= 1, got {dim}, {restarts}, {steps}")
     batch = counts_t.shape[0]
-    params = init_params(kind, tuple(counts_t.shape[1:]), dim, restarts, generators)
+    params = {k: v.to(dtype) for k, v in init_params(kind, tuple(counts_t.shape[1:]), dim, restarts, generators).items()}
+    counts_t, negative_t = counts_t.to(dtype), negative_t.to(dtype)
     repeated = counts_t.repeat_interleave(restarts, dim=0)
     if method == "adam":
         _adam(params, kind, repeated, negative_t, steps, lr)
@@ -135,8 +149,9 @@ def fit_nce(counts: np.ndarray, negative: np.ndarray, dim: int, kind: FeatureKin
         losses = nce_loss(phi, psi, repeated, negative_t).reshape(batch, restarts)
         best = losses.argmin(dim=1)
         index = torch.arange(batch) * restarts + best
-        phi_n, psi_n = normalise(phi[index].numpy(), psi[index].numpy(), negative_t.numpy())
-    return NCEFit(phi_n, psi_n, losses.min(dim=1).values.numpy(), losses.numpy())
+        phi_n, psi_n = normalise(phi[index].double().numpy(), psi[index].double().numpy(),
+                                 negative_t.double().numpy())
+    return NCEFit(phi_n, psi_n, losses.min(dim=1).values.double().numpy(), losses.double().numpy())
 
 
 def _adam(params: dict[str, torch.Tensor], kind: FeatureKind, counts: torch.Tensor, negative: torch.Tensor,

@@ -72,6 +72,23 @@ def _keep_best(best: list[torch.Tensor], policy: nn.Module, improved: torch.Tens
         b.copy_(torch.where(mask, p.detach(), b))
 
 
+def hdpo_loss(policy: nn.Module, rollout: Rollout, batch: Data, stores: int = 1) -> torch.Tensor:
+    """Σ over models of each model's mean cost per period per store (every period, as the official code)."""
+    costs = rollout(policy, batch)
+    return costs.sum() / (costs.shape[1] * costs.shape[2] * stores)
+
+
+def train_epoch(policy: nn.Module, rollout: Rollout, train: Data, optimizer: torch.optim.Optimizer,
+                batch_size: int, generators: Sequence[torch.Generator], stores: int = 1,
+                loss_fn: Callable[[nn.Module, Data], torch.Tensor] | None = None) -> None:
+    """One pass over the training scenarios: per minibatch, one simulation, one backward pass, one Adam step."""
+    for batch in minibatches(train, batch_size, generators):
+        optimizer.zero_grad(set_to_none=True)
+        loss = hdpo_loss(policy, rollout, batch, stores) if loss_fn is None else loss_fn(policy, batch)
+        loss.backward()
+        optimizer.step()
+
+
 def train_hdpo(policy: nn.Module, rollout: Rollout, train: Data, dev: Data, generators: Sequence[torch.Generator],
                epochs: int, batch_size: int, lr: float, dev_warmup: int, eval_every: int = 1,
                stores: int = 1, loss_fn: Callable[[nn.Module, Data], torch.Tensor] | None = None) -> TrainingRun:
@@ -90,15 +107,7 @@ def train_hdpo(policy: nn.Module, rollout: Rollout, train: Data, dev: Data, gene
     best_cost, best_params = dev_now.clone(), _snapshot(policy)
     epochs_done, simulated, curve = [0], [0], [dev_now]
     for epoch in range(1, epochs + 1):
-        for batch in minibatches(train, batch_size, generators):
-            optimizer.zero_grad(set_to_none=True)
-            if loss_fn is None:
-                costs = rollout(policy, batch)
-                loss = costs.sum() / (costs.shape[1] * costs.shape[2] * stores)  # Σ over models of mean costs
-            else:
-                loss = loss_fn(policy, batch)
-            loss.backward()
-            optimizer.step()
+        train_epoch(policy, rollout, train, optimizer, batch_size, generators, stores, loss_fn)
         if epoch % eval_every == 0 or epoch == epochs:
             dev_now = evaluate(policy, rollout, dev, dev_warmup, stores)
             improved = dev_now < best_cost

@@ -148,6 +148,11 @@ class FourRooms:
         env = self.envs[slot]
         return Snapshot(config, int(env.agent_pos[0]), int(env.agent_pos[1]), int(env.agent_dir), env.step_count)
 
+    @staticmethod
+    def snapshot_of(env: FourRoomsEnv, config: int) -> Snapshot:
+        """The exact state of any FourRooms env holding configuration ``config``."""
+        return Snapshot(config, int(env.agent_pos[0]), int(env.agent_pos[1]), int(env.agent_dir), env.step_count)
+
     def step(self, slot: int, action: int) -> tuple[dict, float, bool, bool]:
         """One minigrid step with the paper's reward: (obs, reward, done, success)."""
         env = self.envs[slot]

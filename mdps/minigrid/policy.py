@@ -1,27 +1,27 @@
 """Actor and critic: small MLPs over the 52 observation feature indices.
 
-The first layer is a sum-embedding (``nn.EmbeddingBag(mode="sum")``), which equals a linear layer applied to
-the one-hot encoding of the observation, at the cost of 52 lookups instead of a 314-wide matmul.
+The 52 feature indices are scattered into a 314-wide one-hot (multi-hot) vector and fed to a linear layer
+(on CPU this is ~2.5× faster to train than the equivalent ``nn.EmbeddingBag`` sum, whose backward is slow).
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from mdps.minigrid.envs import NUM_ACTIONS, NUM_FEATURES
+from mdps.minigrid.envs import FEATURES_PER_OBS, NUM_ACTIONS, NUM_FEATURES
 
 
 class MLP(nn.Module):
-    """features (B, 52) int64 → tanh(embed-sum + b) → tanh(linear) → linear → (B, outputs)."""
+    """features (B, 52) int64 → multi-hot (B, 314) → tanh(linear) → tanh(linear) → linear → (B, outputs)."""
 
     def __init__(self, outputs: int, hidden: int = 64) -> None:
         super().__init__()
-        self.embed = nn.EmbeddingBag(NUM_FEATURES, hidden, mode="sum")
-        self.bias = nn.Parameter(torch.zeros(hidden))
-        self.body = nn.Sequential(nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, outputs))
+        self.body = nn.Sequential(nn.Linear(NUM_FEATURES, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
+                                  nn.Linear(hidden, outputs))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.body(self.embed(features) + self.bias)
+        multi_hot = torch.zeros(features.shape[0], NUM_FEATURES).scatter_(1, features, 1.0)
+        return self.body(multi_hot)
 
 
 class ActorCritic(nn.Module):
@@ -35,7 +35,8 @@ class ActorCritic(nn.Module):
             with torch.no_grad():
                 for parameter in self.parameters():
                     if parameter.dim() > 1:
-                        bound = 1.0 / parameter.shape[1] ** 0.5
+                        fan_in = FEATURES_PER_OBS if parameter.shape[1] == NUM_FEATURES else parameter.shape[1]
+                        bound = 1.0 / fan_in ** 0.5
                         parameter.copy_(torch.empty_like(parameter).uniform_(-bound, bound, generator=generator))
                     else:
                         parameter.zero_()

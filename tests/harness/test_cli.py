@@ -107,13 +107,14 @@ def test_nan_metric_is_a_failed_run_not_a_result(tmp_path, cli):
     assert [row[3] for row in _rows(store)] == ["failed"]
 
 
-def test_sigkill_midway_then_resume_finishes_without_redoing(tmp_path, cli, cli_environment):
+@pytest.mark.parametrize("executor", ["local", "ray", "submitit"])
+def test_sigkill_midway_then_resume_finishes_without_redoing(tmp_path, cli, cli_environment, executor):
     store = tmp_path / "s.sqlite"
     command = [sys.executable, "-m", "benchmarks.cli", "run", "selftest/sleepy", "--seeds", "10",
-               "--workers", "1", "--store", str(store)]
+               "--workers", "1", "--store", str(store), "--executor", executor]
     process = subprocess.Popen(command, cwd=tmp_path, env=cli_environment, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 120
+    deadline = time.time() + 240
     while time.time() < deadline:
         if store.exists():
             try:
@@ -127,7 +128,7 @@ def test_sigkill_midway_then_resume_finishes_without_redoing(tmp_path, cli, cli_
     before = _rows(store)
     assert 3 <= len(before) < 10, "the sweep should have been killed halfway"
     result = cli("run", "selftest/sleepy", "--seeds", "10", "--workers", "1", "--store", str(store),
-                        "--json", cwd=tmp_path)
+                 "--json", "--executor", executor, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["skipped"] == len(before) and summary["done"] == 10 - len(before)
@@ -165,3 +166,17 @@ def test_report_writes_table_and_figures(tmp_path, cli):
 def test_report_without_store_is_a_clear_error(tmp_path, cli):
     result = cli("report", "--store", str(tmp_path / "missing.sqlite"), cwd=tmp_path)
     assert result.returncode == 2 and "no store" in result.stderr
+
+
+def test_unreachable_ray_address_fails_fast_and_leaves_store_unchanged(tmp_path, cli):
+    store = tmp_path / "s.sqlite"
+    assert cli("run", "selftest/sleepy", "--budget", "smoke", "--store", str(store), "--executor", "inline",
+               cwd=tmp_path).returncode == 0
+    before = _rows(store)
+    start = time.time()
+    result = cli("run", "selftest/sleepy", "--seeds", "5", "--executor", "ray", "--address", "127.0.0.1:9",
+                 "--store", str(store), cwd=tmp_path)
+    assert result.returncode == 2 and "unreachable" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert time.time() - start < 60  # seconds of our own, the rest is interpreter start-up on a loaded machine
+    assert _rows(store) == before

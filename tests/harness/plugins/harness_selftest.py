@@ -3,10 +3,15 @@
 - ``selftest/sleepy``: sleeps ``delay`` seconds per seed and returns metrics derived from the seed's generator.
 - ``selftest/crashy``: raises on odd seeds.
 - ``selftest/nan``: returns a NaN metric.
+- ``selftest/dies_once``: the worker process SIGKILLs itself the first time it meets a seed (a marker file in
+  ``marker_dir`` remembers), so a retry succeeds — a stand-in for a worker killed by the OOM killer.
 """
 from __future__ import annotations
 
+import os
+import signal
 import time
+from pathlib import Path
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -41,6 +46,21 @@ def run_nan(config: SleepyConfig, seeds: Sequence[int]) -> list[Result]:
     return [Result({"value": float("nan")}) for _ in seeds]
 
 
+@dataclass(frozen=True)
+class DiesOnceConfig:
+    marker_dir: str = ""
+    """Folder where the first attempt of each seed leaves a marker before killing its own process."""
+
+
+def run_dies_once(config: DiesOnceConfig, seeds: Sequence[int]) -> list[Result]:
+    for seed in seeds:
+        marker = Path(config.marker_dir) / f"seed-{seed}"
+        if seed == 1 and not marker.exists():
+            marker.write_text("killed once")
+            os.kill(os.getpid(), signal.SIGKILL)
+    return [Result({"value": float(seed)}) for seed in seeds]
+
+
 def check_mean_below_one(results: Mapping[str, list[RunRecord]]) -> Verdict:
     estimate = mean_ci([r.metrics["value"] for r in results["selftest/sleepy"]])
     return Verdict("selftest.mean_below_one", decide(estimate, 1.0, "below"), "mean value", estimate.value,
@@ -54,6 +74,9 @@ SUITE = Suite(
         Experiment("selftest/sleepy", SleepyConfig, run_sleepy, BUDGETS, "sleeps", seeds_per_task=1),
         Experiment("selftest/crashy", SleepyConfig, run_crashy, BUDGETS, "crashes on odd seeds", seeds_per_task=1),
         Experiment("selftest/nan", SleepyConfig, run_nan, BUDGETS, "returns NaN", seeds_per_task=1),
+        Experiment("selftest/dies_once", DiesOnceConfig, run_dies_once,
+                   {"smoke": Budget(3), "quick": Budget(3), "full": Budget(3)}, "kills its worker once",
+                   seeds_per_task=1),
     ),
     claims=(Claim("selftest.mean_below_one", "harness self-test", "-", "the mean of N(0,1) draws is below 1",
                   ("selftest/sleepy",), check_mean_below_one),),

@@ -1,0 +1,151 @@
+"""One run of the polychromic study: behaviour-cloned start, optional fine-tuning, evaluation.
+
+``run_method`` is what a suite calls per (method, seed): build the layouts of the training and unseen
+configurations, BC-pretrain on noisy expert demonstrations (seeded), fine-tune with ``method`` for a fixed
+number of environment steps while evaluating learning curves, then evaluate pass@k / success / diversity /
+entropy on the training configurations and success on unseen ones. Everything random flows from ``seed``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from mdps.minigrid.envs import (
+    HORIZON, BatchFourRooms, FourRooms, LayoutTable, check_env_id, room_of,
+)
+from mdps.minigrid.expert import Expert, behaviour_cloning, demonstrations
+from mdps.minigrid.passk import Evaluation, evaluate
+from mdps.minigrid.policy import ActorCritic
+from mdps.minigrid.ppo import METHODS, TrainArgs, train
+
+
+@dataclass(frozen=True)
+class StudyArgs:
+    """Everything one (method, seed) run needs besides the fine-tuning hyperparameters."""
+
+    env_id: str = "MiniGrid-FourRooms-v0"
+    train_configs: tuple[int, ...] = tuple(range(200))
+    unseen_configs: tuple[int, ...] = tuple(range(1000, 1200))
+    horizon: int = HORIZON
+    demos_per_config: int = 4
+    demo_noise: float = 0.3
+    bc_epochs: float = 2.0
+    bc_lr: float = 1e-3
+    eval_samples: int = 16
+    eval_seeds: int = 2
+    k_max: int = 16
+    curve_points: int = 5
+    curve_samples: int = 4
+
+    def __post_init__(self) -> None:
+        check_env_id(self.env_id)
+        if not self.train_configs or not self.unseen_configs:
+            raise ValueError("need at least one training and one unseen configuration")
+        if set(self.train_configs) & set(self.unseen_configs):
+            raise ValueError("unseen configurations overlap the training configurations")
+        if self.eval_seeds < 1 or self.eval_samples < 1:
+            raise ValueError(f"need eval_seeds >= 1 and eval_samples >= 1, got {self.eval_seeds}, {self.eval_samples}")
+        if not 1 <= self.k_max <= self.eval_samples * self.eval_seeds:
+            raise ValueError(f"k_max={self.k_max} must be in [1, eval_samples·eval_seeds]")
+        if self.curve_points < 2 or self.curve_samples < 1:
+            raise ValueError(f"need curve_points >= 2 and curve_samples >= 1, got {self.curve_points}, "
+                             f"{self.curve_samples}")
+
+
+def _metrics(prefix: str, ev: Evaluation) -> dict[str, float]:
+    out = {f"{prefix}pass@{k}": v for k, v in enumerate(ev.pass_at, start=1)}
+    out.update({f"{prefix}success": ev.success, f"{prefix}reward": ev.reward,
+                f"{prefix}distinct_rooms": ev.distinct_rooms,
+                f"{prefix}distinct_rooms_success": ev.distinct_rooms_success, f"{prefix}entropy": ev.entropy})
+    return out
+
+
+def picture_config(table: LayoutTable) -> int:
+    """The first configuration whose start and goal lie in diagonally opposite rooms (two shortest routes)."""
+    for k, seed in enumerate(table.seeds):
+        a, g = room_of(*table.starts[k, :2]), room_of(*table.goals[k])
+        if a >= 0 and g >= 0 and a ^ g == 3:
+            return seed
+    return table.seeds[0]
+
+
+def run_method(method: str, study: StudyArgs, train_args: TrainArgs | None, seed: int) -> tuple[dict, dict]:
+    """(metrics, series) of one run; ``method="pretrained"`` evaluates the BC start without fine-tuning."""
+    if method != "pretrained" and method not in METHODS:
+        raise ValueError(f"unknown method {method!r}")
+    pool = FourRooms(study.env_id, study.horizon)
+    table = LayoutTable.build(pool, study.train_configs)
+    sim = BatchFourRooms(table, study.horizon)
+    unseen = BatchFourRooms(LayoutTable.build(pool, study.unseen_configs), study.horizon)
+    generator = torch.Generator().manual_seed(int(seed))
+    rng = np.random.default_rng(int(seed))
+    policy = ActorCritic(generator=generator)
+    features, actions = demonstrations(sim, Expert(table), study.demos_per_config, study.demo_noise, rng)
+    behaviour_cloning(policy, features, actions, study.bc_epochs, 256, study.bc_lr, generator)
+    eval_seeds = [10_000 + 100 * int(seed) + j for j in range(study.eval_seeds)]
+    curve_seed = [20_000 + int(seed)]
+    series: dict[str, list[float]] = {"curve/steps": [], "curve/success": [], "curve/pass@k": [],
+                                      "curve/distinct_rooms": [], "curve/entropy": []}
+
+    def record_curve(steps: int) -> None:
+        ev, _ = evaluate(sim, policy, study.train_configs, study.curve_samples, curve_seed, study.curve_samples)
+        series["curve/steps"].append(float(steps))
+        series["curve/success"].append(ev.success)
+        series["curve/pass@k"].append(ev.pass_at[-1])
+        series["curve/distinct_rooms"].append(ev.distinct_rooms)
+        series["curve/entropy"].append(ev.entropy)
+
+    metrics: dict[str, float] = {}
+    record_curve(0)
+    if method != "pretrained":
+        assert train_args is not None
+        marks = list(np.linspace(0, train_args.total_steps, study.curve_points)[1:-1])
+
+        def on_progress(steps: int) -> None:
+            while marks and steps >= marks[0]:
+                marks.pop(0)
+                record_curve(steps)
+
+        log = train(sim, policy, study.train_configs, train_args, generator, rng, on_progress)
+        record_curve(log.total_steps)
+        elapsed = log.rollout_s + log.vine_s + log.update_s
+        metrics.update({"env_steps": float(log.total_steps), "vine_step_fraction": log.vine_steps / log.total_steps,
+                        "sps": log.sps, "vine_time_fraction": log.vine_s / elapsed if elapsed else 0.0,
+                        "update_time_fraction": log.update_s / elapsed if elapsed else 0.0})
+        series["train/success"] = log.success
+    final, runs = evaluate(sim, policy, study.train_configs, study.eval_samples, eval_seeds, study.k_max)
+    metrics.update(_metrics("", final))
+    unseen_eval, _ = evaluate(unseen, policy, study.unseen_configs, study.eval_samples, eval_seeds[:1], 1)
+    metrics["unseen_success"] = unseen_eval.success
+    metrics["unseen_reward"] = unseen_eval.reward
+    metrics["train_success_1seed"] = float(runs[0].success.mean())
+    metrics["success_drop"] = metrics["train_success_1seed"] - unseen_eval.success
+    series.update(_picture_paths(runs[0], table, study.eval_samples))
+    return metrics, series
+
+
+def _picture_paths(episodes, table: LayoutTable, samples: int, max_paths: int = 6) -> dict[str, list[float]]:
+    """Cell paths of up to ``max_paths`` successful samples with distinct room-sets on the picture config."""
+    config = picture_config(table)
+    first = list(table.seeds).index(config) * samples
+    xs, ys, ids, masks = [], [], [], []
+    seen: set[int] = set()
+    for e in range(first, first + samples):
+        if not episodes.success[e] or int(episodes.room_masks[e]) in seen or len(seen) >= max_paths:
+            continue
+        seen.add(int(episodes.room_masks[e]))
+        steps = slice(episodes.starts[e], episodes.starts[e] + episodes.lengths[e])
+        path = episodes.positions[steps, :2].tolist() + [table.goals[list(table.seeds).index(config)].tolist()]
+        xs += [float(p[0]) for p in path]
+        ys += [float(p[1]) for p in path]
+        ids += [float(len(seen) - 1)] * len(path)
+        masks.append(float(episodes.room_masks[e]))
+    return {"picture/config": [float(config)], "picture/x": xs, "picture/y": ys, "picture/id": ids,
+            "picture/masks": masks}
+
+
+def passk_keys(k_max: int) -> Sequence[str]:
+    return [f"pass@{k}" for k in range(1, k_max + 1)]

@@ -1,0 +1,76 @@
+"""The executors: identical rows through every backend, and a worker killed mid-sweep is retried."""
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.executors import ExecutorOptions
+from benchmarks.registry import find_experiment, load_suites
+from benchmarks.runner import execute, plan
+from benchmarks.store import open_store
+
+EXECUTORS = ["inline", "local", "ray", "submitit"]
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(plugin_env_module):
+    """One local Ray cluster for this module (the backend leaves a cluster it did not start running)."""
+    ray = pytest.importorskip("ray")
+    import os
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
+             runtime_env={"env_vars": {k: os.environ[k] for k in ("CLAIMBENCH_PLUGINS", "CLAIMBENCH_SUITES",
+                                                                  "PYTHONPATH") if k in os.environ}})
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def environment(plugin_env_module, tmp_path_factory):
+    import os
+    from pathlib import Path
+
+    plugin_dir = str(Path(__file__).parent / "plugins")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PYTHONPATH", os.pathsep.join([plugin_dir, os.environ.get("PYTHONPATH", "")]))
+    yield
+    patch.undo()
+
+
+def _sweep(tmp_path, executor: str, targets: list[tuple[str, dict]], retries: int = 0):
+    suites = load_suites()
+    store = open_store(tmp_path / f"{executor}.sqlite")
+    runs = []
+    for name, overrides in targets:
+        runs += plan([find_experiment(suites, name)], "smoke", "3", overrides, store)
+    summary = execute(runs, store, executor, ExecutorOptions(workers=2, retries=retries))
+    rows = [(r["experiment"], r["config_hash"], r["seed"], r["status"], r["metrics"], r["series"])
+            for r in store.rows()]
+    store.close()
+    return summary, rows
+
+
+def test_same_sweep_gives_identical_rows_through_every_executor(tmp_path, environment, ray_cluster):
+    targets = [("selftest/sleepy", {}), ("copg/toy_bandit", {})]
+    rows = {}
+    for executor in EXECUTORS:
+        summary, rows[executor] = _sweep(tmp_path, executor, targets)
+        assert summary.failed == 0 and summary.done == 6, (executor, summary.errors)
+    for executor in EXECUTORS[1:]:
+        assert rows[executor] == rows["inline"], executor
+
+
+@pytest.mark.parametrize("executor", ["local", "ray", "submitit"])
+def test_killed_worker_is_recorded_then_retried(tmp_path, environment, ray_cluster, executor):
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    target = [("selftest/dies_once", {"marker_dir": str(markers)})]
+    (tmp_path / "a").mkdir()
+    summary, rows = _sweep(tmp_path / "a", executor, target, retries=0)
+    assert summary.failed >= 1 and any("seed 1" in e for e in summary.errors)
+    assert {r[2]: r[3] for r in rows}[1] == "failed"
+    for marker in markers.iterdir():
+        marker.unlink()
+    (tmp_path / "b").mkdir()
+    summary, rows = _sweep(tmp_path / "b", executor, target, retries=1)
+    assert summary.failed == 0 and summary.done == 3, summary.errors
+    assert [r[3] for r in rows] == ["done"] * 3
