@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -105,15 +106,28 @@ def _cmd_list(args: argparse.Namespace, suites: dict[str, Suite], out: Console) 
 
 
 def _sweep(args: argparse.Namespace, runs: list[PlannedRun]) -> SweepSummary:
+    """Run the missing seeds suite by suite (one progress bar each) and time each suite's wall clock."""
     store = open_store(args.store, provenance())
+    summary = SweepSummary()
     try:
         runs = plan([r.experiment for r in runs], args.budget, args.seeds, getattr(args, "overrides", {}), store)
-        total = sum(len(r.missing) for r in runs)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=False, disable=total == 0) as progress:
-            bar = progress.add_task(f"running {total} seed(s)", total=total)
-            summary = execute(runs, store, args.executor, _executor_options(args),
-                              on_progress=lambda outcome: progress.advance(bar))
+        by_suite: dict[str, list[PlannedRun]] = {}
+        for run in runs:
+            by_suite.setdefault(run.experiment.name.split("/")[0], []).append(run)
+        for suite, suite_runs in by_suite.items():
+            total = sum(len(r.missing) for r in suite_runs)
+            start = time.perf_counter()
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=Console(stderr=True), transient=False, disable=total == 0) as progress:
+                bar = progress.add_task(f"{suite}: {total} seed(s)", total=total)
+                part = execute(suite_runs, store, args.executor, _executor_options(args),
+                               on_progress=lambda outcome: progress.advance(bar))
+            summary.done += part.done
+            summary.failed += part.failed
+            summary.skipped += part.skipped
+            summary.errors += part.errors
+            if total:
+                summary.wall_s[suite] = time.perf_counter() - start
     finally:
         store.close()
     return summary
@@ -149,6 +163,9 @@ def _prepare(args: argparse.Namespace, suites: dict[str, Suite], target: str | N
 
 def _print_summary(summary: SweepSummary, err: Console) -> None:
     err.print(f"runs: {summary.done} done, {summary.failed} failed, {summary.skipped} already stored")
+    if summary.wall_s:
+        err.print("wall time: " + ", ".join(f"{s} {t:.1f} s" for s, t in summary.wall_s.items())
+                  + f"; total {sum(summary.wall_s.values()):.1f} s")
     for line in summary.errors[:10]:
         err.print(f"[red]failed[/red] {line}")
 
@@ -159,7 +176,7 @@ def _cmd_run(args: argparse.Namespace, suites: dict[str, Suite], out: Console, e
     summary = _sweep(args, runs)
     if args.json:
         print(json.dumps({"done": summary.done, "failed": summary.failed, "skipped": summary.skipped,
-                          "errors": summary.errors,
+                          "errors": summary.errors, "wall_s": summary.wall_s,
                           "runs": [{"experiment": r.experiment.name, "config_hash": r.config_hash,
                                     "seeds": list(r.seeds)} for r in runs]}, indent=2))
     else:
@@ -190,6 +207,7 @@ def _cmd_verify(args: argparse.Namespace, suites: dict[str, Suite], out: Console
         store.close()
     if args.json:
         print(json.dumps([v.to_json() for v in verdicts], indent=2))
+        _print_summary(summary, err)
     else:
         _print_summary(summary, err)
         table = Table(title=f"claimbench verify — budget {args.budget}")

@@ -40,6 +40,7 @@ class SweepSummary:
     failed: int = 0
     skipped: int = 0
     errors: list[str] = dataclasses.field(default_factory=list)
+    wall_s: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def parse_seeds(text: str | None, default: int) -> tuple[int, ...]:

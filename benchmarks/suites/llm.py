@@ -305,8 +305,8 @@ def run_same_estimators(config: SameEstimatorsConfig, seeds: Sequence[int]) -> l
             ref_loss = _reference_loss(method, leaf, a, b, ref, reward, first, pref, config.beta)
             dloss = torch.autograd.grad(ref_loss, leaf)[0]
             ref_grad = sum(dloss[r] * jacobian[r] for r in jacobian)
-            metrics[f"loss_abs_diff/{method}"] = abs(float(loss) - float(ref_loss))
-            metrics[f"loss/{method}"] = float(ref_loss)
+            metrics[f"loss_abs_diff/{method}"] = abs(float(loss.detach()) - float(ref_loss.detach()))
+            metrics[f"loss/{method}"] = float(ref_loss.detach())
             metrics[f"grad_rel_err/{method}"] = float((grad - ref_grad).norm() / ref_grad.norm().clamp_min(1e-300))
         # Prop. 3: R(y_w) = 1/4, R(y_l) = −1/4 ⇒ ∇CoPG = (β/2)·∇IPO(τ = β)
         lp_ab = policy.logprobs(torch.cat([a, b]))
@@ -553,9 +553,10 @@ def _fmt(e: Estimate) -> str:
 
 
 def _tolerances(runs: Sequence[RunRecord]) -> tuple[float, float]:
-    """(loss/gradient/ratio tolerance, cosine tolerance): round-off level for float64, looser for float32."""
+    """(loss/gradient/ratio tolerance, cosine tolerance). Llama's RMSNorm computes in float32 even for float64
+    weights, so a float64 model agrees at float32 round-off (≈1e-7 relative), not at 1e-15."""
     wide = any(r.config.get("dtype") != "float64" for r in runs)
-    return (2e-3, 1e-5) if wide else (1e-8, 1e-12)
+    return (2e-3, 1e-5) if wide else (1e-5, 1e-10)
 
 
 def check_same_estimators(results: Mapping[str, list[RunRecord]]) -> Verdict:
@@ -581,8 +582,8 @@ def check_same_estimators(results: Mapping[str, list[RunRecord]]) -> Verdict:
         explanation=(f"{len(runs)} seeds on {runs[0].config.get('model')} ({runs[0].config.get('dtype')}, gradients "
                      f"over {int(runs[0].metrics['trainable_params'])} weights): worst gradient rel. error "
                      f"{max(worst_grad.values()):.2e}, loss {max(worst_loss.values()):.2e}; Prop. 3 ratio/(β/2) − 1 = "
-                     f"{ratio_err:.2e}, 1 − cosine = {cosine_gap:.2e} (tolerance {tol:g}) — {status}. "
-                     "Deterministic identity: a seed varies the data, not the outcome, so no CI."),
+                     f"{ratio_err:.2e}, 1 − cosine = {cosine_gap:.2e} (tolerance {tol:g}; RMSNorm runs in float32 "
+                     f"even in float64) — {status}. Deterministic identity: a seed varies the data, not the outcome, so no CI."),
     )
 
 

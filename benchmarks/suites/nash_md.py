@@ -53,6 +53,11 @@ def _check_taus(name: str, values: Sequence[float]) -> None:
         raise ValueError(f"{name} must be a non-empty list of values > 0, got {list(values)}")
 
 
+def _check_scalar(name: str, value: float) -> None:
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+
+
 def _check_sizes(sizes: Sequence[int]) -> None:
     if len(sizes) == 0 or any(k < 2 for k in sizes):
         raise ValueError(f"sizes must be a non-empty list of K >= 2, got {list(sizes)}")
@@ -172,31 +177,32 @@ def check_last_iterate(results: Mapping[str, list[RunRecord]]) -> Verdict:
     """Thm 1: KL(π*_τ‖π_T) ≤ 8/(τ²(T+1)) at every recorded T on every game (max ratio < 1), on ≥ 100 random
     games; the fitted decay exponent (median over games per seed) is below −1 (at least the theorem's 1/T)."""
     runs = results["nash_md/last_iterate"]
-    ratios = [max(r.metrics["max_ratio_to_bound/random"], r.metrics["max_ratio_to_bound/shipped"]) for r in runs]
-    ratio = mean_ci(ratios)
+    ratio = mean_ci([r.metrics["max_ratio_to_bound/random"] for r in runs])
+    shipped_ratio = runs[0].metrics["max_ratio_to_bound/shipped"]
     exponent = mean_ci([r.metrics["median_exponent/random"] for r in runs])
     shipped_exponent = runs[0].metrics["median_exponent/shipped"]
     n_random = int(sum(r.metrics["random_games"] for r in runs))
-    worst = max(ratios)
+    worst = max([shipped_ratio] + [r.metrics["max_ratio_to_bound/random"] for r in runs])
     parts = {
         "bound_every_game": "holds" if worst < 1.0 else "fails",
-        "bound_ci": decide(ratio, 1.0, "below"),
+        "bound_ci_random_games": decide(ratio, 1.0, "below"),
         "enough_random_games": "holds" if n_random >= MIN_RANDOM_GAMES else "inconclusive",
         "exponent_below_-1": decide(exponent, -1.0, "below"),
     }
+    cfg = runs[0].config
     return Verdict(
         claim="nash_md.last_iterate_rate", status=combine(list(parts.values())),
-        statistic="max over games and T of KL(π*_τ‖π_T) / (8/(τ²(T+1))) (per seed; mean)",
+        statistic="max over random games and T of KL(π*_τ‖π_T) / (8/(τ²(T+1))) (per seed; mean)",
         value=ratio.value, ci=ratio.ci, threshold=1.0, paper_value="≤ 1 (Thm 1); pilot: decay faster than 1/T, ~1/T²",
-        details={"parts": parts, "worst_ratio": worst, "random_games": n_random, "seeds": len(runs),
-                 "decay_exponent_random": {"mean": exponent.value, "ci": list(exponent.ci)},
-                 "decay_exponent_shipped_median": shipped_exponent, "taus": list(runs[0].config["taus"]),
-                 "steps": runs[0].config["steps"]},
-        explanation=(f"worst KL/bound ratio over {n_random} random + {len(GAME_NAMES)} shipped games, "
-                     f"τ ∈ {list(runs[0].config['taus'])}, T ≤ {runs[0].config['steps']}: {worst:.3g} "
-                     f"(per-seed mean {_fmt(ratio)}; the bound holds with a wide margin); fitted decay exponent of "
-                     f"KL in T: random games {_fmt(exponent)}, shipped games median {shipped_exponent:.3g} "
-                     f"(pilot: ~−2, i.e. ~1/T², faster than the theorem's 1/T)"
+        details={"parts": parts, "worst_ratio": worst, "shipped_games_ratio": shipped_ratio, "random_games": n_random,
+                 "seeds": len(runs), "decay_exponent_random": {"mean": exponent.value, "ci": list(exponent.ci)},
+                 "decay_exponent_shipped_median": shipped_exponent, "taus": list(cfg["taus"]), "steps": cfg["steps"]},
+        explanation=(f"{n_random} random games (K ∈ {list(cfg['sizes'])}) + {len(GAME_NAMES)} shipped games, "
+                     f"τ ∈ {list(cfg['taus'])}, T ≤ {cfg['steps']}: worst KL/bound ratio {worst:.3g} (shipped "
+                     f"{shipped_ratio:.3g}; random, per-seed max {_fmt(ratio)}): the bound holds with a wide margin; "
+                     f"fitted decay exponent of KL in T (t ≥ {cfg['fit_from']:g}·T): random games "
+                     f"{exponent.value:.4f} [{exponent.low:.4f}, {exponent.high:.4f}], shipped games median "
+                     f"{shipped_exponent:.4f} (pilot: faster than 1/T, ~1/T²)"
                      + ("" if n_random >= MIN_RANDOM_GAMES else f"; only {n_random} random games (< 100)")),
     )
 
@@ -267,7 +273,7 @@ class ConstantStepConfig:
     """Reference policy of the shipped games."""
 
     def __post_init__(self) -> None:
-        _check_taus("tau", (self.tau,))
+        _check_scalar("tau", self.tau)
         _check_taus("etas", self.etas)
         if any(e * self.tau > 1 for e in self.etas):
             raise ValueError(f"every eta must satisfy eta·tau <= 1, got etas {list(self.etas)} with tau {self.tau}")
@@ -422,9 +428,9 @@ class CyclingConfig:
     """Points kept of each trajectory (for the simplex figure)."""
 
     def __post_init__(self) -> None:
-        _check_taus("eta", (self.eta,))
-        _check_taus("tau", (self.tau,))
-        _check_taus("start_concentration", (self.start_concentration,))
+        _check_scalar("eta", self.eta)
+        _check_scalar("tau", self.tau)
+        _check_scalar("start_concentration", self.start_concentration)
         check_reference("mu", self.mu, 3)
         _check_positive_ints(self, "steps")
         if self.trajectory_points < 2:
@@ -560,7 +566,7 @@ class RlhfConfig:
         if not 0 <= self.epsilon_low < self.epsilon_high <= 1 / 3:
             raise ValueError(f"need 0 <= epsilon_low < epsilon_high <= 1/3, got {self.epsilon_low}, "
                              f"{self.epsilon_high}")
-        _check_taus("tau", (self.tau,))
+        _check_scalar("tau", self.tau)
         check_reference("mu", self.mu, 3)
         _check_positive_ints(self, "bt_games")
         _check_sizes(self.bt_sizes)
@@ -727,13 +733,13 @@ class PGBiasConfig:
 
     def __post_init__(self) -> None:
         check_reference("mu", self.mu, 3)
-        _check_taus("tau", (self.tau,))
+        _check_scalar("tau", self.tau)
         if len(self.betas) < 2 or any(not 0 <= b <= 1 for b in self.betas) or sorted(self.betas) != list(self.betas) \
                 or 0.0 not in self.betas:
             raise ValueError(f"betas must be increasing values in [0, 1] including 0, got {list(self.betas)}")
         _check_positive_ints(self, "steps", "batch_size")
-        _check_taus("lr", (self.lr,))
-        _check_taus("lr_decay_steps", (self.lr_decay_steps,))
+        _check_scalar("lr", self.lr)
+        _check_scalar("lr_decay_steps", self.lr_decay_steps)
         if self.game not in SHIPPED_GAMES:
             raise ValueError(f"game must be one of {', '.join(GAME_NAMES)}, got {self.game!r}")
 

@@ -53,33 +53,46 @@ class CappedSearch:
     base_stock_cost: float
 
 
-def search_capped_base_stock(demand: DemandSpec, holding: float, underage: float, lead_time: int,
-                             lost_sales: bool, generator: torch.Generator, scenarios: int = 256,
-                             periods: int = 600, warmup: int = 100, round_orders: bool = True) -> CappedSearch:
-    """Grid search over integer S and c (c = ∞ included), all candidates simulated at once on shared paths."""
-    check_costs(holding, underage)
-    lead_time = check_lead_time("lead_time", lead_time)
+def _capped_costs(levels: np.ndarray, caps: np.ndarray, demand: DemandSpec, holding: float, underage: float,
+                  lead_time: int, lost_sales: bool, generator: torch.Generator, scenarios: int, periods: int,
+                  warmup: int, round_orders: bool) -> np.ndarray:
+    """Average cost per period of each (S, c) pair, all simulated at once on the same demand paths."""
     mean = demand.means(1).item()
-    centre = (lead_time + 1) * mean
-    levels = np.arange(max(1, int(centre - 2 * math.sqrt(centre)) - 2), int(centre + 4 * math.sqrt(centre)) + 3)
-    caps = np.concatenate([np.arange(max(1, int(mean) - 1), int(mean + 4 * math.sqrt(mean)) + 2), [np.inf]])
-    grid_s, grid_c = np.meshgrid(levels, caps, indexing="ij")
-    s_flat, c_flat = grid_s.ravel(), grid_c.ravel()
-    m = s_flat.size
+    m = levels.size
     paths = sample_demand(demand, scenarios, 1, periods, generator)
     start = torch.rand(scenarios, 1, lead_time, generator=generator) * mean
     if round_orders:
         start = start.round()
-    policy = CappedBaseStockPolicy(torch.tensor(s_flat)[:, None], torch.tensor(c_flat)[:, None])
+    policy = CappedBaseStockPolicy(torch.tensor(levels)[:, None], torch.tensor(caps)[:, None])
     with torch.no_grad():
         costs = simulate_stores(policy, paths.expand(m, -1, -1, -1), start.expand(m, -1, -1, -1),
                                 torch.tensor(holding), torch.tensor(underage), lost_sales, round_orders)
-    avg = costs[..., warmup:].mean(dim=(1, 2)).numpy()
+    return costs[..., warmup:].mean(dim=(1, 2)).numpy()
+
+
+def search_capped_base_stock(demand: DemandSpec, holding: float, underage: float, lead_time: int,
+                             lost_sales: bool, generator: torch.Generator, scenarios: int = 128,
+                             periods: int = 400, warmup: int = 100, round_orders: bool = True,
+                             final_scenarios: int = 512, final_periods: int = 1000) -> CappedSearch:
+    """Grid search over integer S and c (c = ∞ included) on shared paths; the two winners (best capped, best
+    plain base-stock) are then re-scored on fresh, longer paths so their costs are not biased by the search."""
+    check_costs(holding, underage)
+    lead_time = check_lead_time("lead_time", lead_time)
+    mean = demand.means(1).item()
+    centre = (lead_time + 1) * mean
+    levels = np.arange(max(1, int(centre) - 2), int(centre + 3 * math.sqrt(centre)) + 3, dtype=float)
+    caps = np.concatenate([np.arange(max(1, int(mean) - 1), int(mean + 3 * math.sqrt(mean)) + 2), [np.inf]])
+    grid_s, grid_c = (g.ravel() for g in np.meshgrid(levels, caps, indexing="ij"))
+    avg = _capped_costs(grid_s, grid_c, demand, holding, underage, lead_time, lost_sales, generator,
+                        scenarios, periods, warmup, round_orders)
     best = int(np.argmin(avg))
-    plain = np.flatnonzero(np.isinf(c_flat))
+    plain = np.flatnonzero(np.isinf(grid_c))
     best_plain = int(plain[np.argmin(avg[plain])])
-    return CappedSearch(float(s_flat[best]), float(c_flat[best]), float(avg[best]),
-                        float(s_flat[best_plain]), float(avg[best_plain]))
+    final = _capped_costs(np.array([grid_s[best], grid_s[best_plain]]), np.array([grid_c[best], np.inf]), demand,
+                          holding, underage, lead_time, lost_sales, generator, final_scenarios, final_periods,
+                          warmup, round_orders)
+    return CappedSearch(float(grid_s[best]), float(grid_c[best]), float(final[0]),
+                        float(grid_s[best_plain]), float(final[1]))
 
 
 @dataclass(frozen=True)

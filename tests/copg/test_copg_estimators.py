@@ -11,7 +11,7 @@ from bandits import objectives
 from bandits.offline_training import masked_log_probs
 from bandits.problems import random_instances
 
-SETTINGS = settings(max_examples=25, deadline=None)
+SETTINGS = settings(max_examples=15, deadline=None)
 seeds = st.integers(0, 2**31 - 1)
 
 
