@@ -2,7 +2,7 @@
 
 All dynamics are mirror-descent steps in log space (Munos et al., 2023, arXiv 2312.00886):
 
-- **Nash-MD** (§5, Eq. 5–6): geometric mixture log π^μ_t = (1 − η_tτ)·log π_t + η_tτ·log μ − log Z, then
+- **Nash-MD** (the paper's tabular algorithm, analysed in Thm 1): geometric mixture log π^μ_t = (1 − η_tτ)·log π_t + η_tτ·log μ − log Z, then
   log π_{t+1} = log π^μ_t + η_t·P π^μ_t − log Z′
   (i.e. (1 − η_tτ)·log π_t + η_tτ·log μ + η_t·P π^μ_t + const).
 - **OMD** (Eq. 7–8): the same step with the preference term against π_t instead of π^μ_t.

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.special import log_softmax, logsumexp, softmax
+from scipy.special import logsumexp, softmax
 
 from bandits.games import check_preference_matrix
 
@@ -61,7 +61,7 @@ def _matvec(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
 def regularized_nash(matrix: np.ndarray, mu: np.ndarray, tau: float | np.ndarray) -> np.ndarray:
     """The unique Nash π*_τ of the KL-regularised game P_τ(π ≻ π′) = P(π ≻ π′) − τKL(π‖μ) + τKL(π′‖μ).
 
-    Solves the fixed-point equation π = softmax(log μ + Pπ/τ) (Munos et al., §4 / Eq. 4) as a root of
+    Solves the fixed-point equation π = softmax(log μ + Pπ/τ) (the regularised Nash characterisation of Munos et al.) as a root of
     G(v) = v − P·softmax(log μ + v/τ) in the "win-rate" variable v = Pπ, by Newton's method with backtracking
     on ‖G‖ (the Jacobian I − P(diag π − ππᵀ)/τ is always invertible: P(diag π − ππᵀ) = A·S with A = P − ½
     antisymmetric and S ⪰ 0 has a purely imaginary spectrum). A continuation in τ (τ·2^m, …, 2τ, τ, warm

@@ -123,16 +123,12 @@ def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: S
     beta = bandits.beta[:, None]  # (I, 1)
     _, best_value = optimal_policies(bandits)
 
-    # Constant per-pair tables (S, I, N): actions of the pair and of the preferred/rejected element, and their
-    # rewards and reference log-probs. Minibatches gather from them.
+    # Per-pair actions (S, I, 4, N): the pair (y, y′) and its preferred / rejected element.
     winner = torch.where(data.first_wins, data.first, data.second)
     loser = torch.where(data.first_wins, data.second, data.first)
-    actions = torch.stack([data.first, data.second, winner, loser], dim=2)  # (S, I, 4, N)
+    actions = torch.stack([data.first, data.second, winner, loser], dim=2)
     expanded_rewards = bandits.rewards.expand(num_seeds, num_instances, k)
     expanded_ref = bandits.ref_log_probs.expand(num_seeds, num_instances, k)
-    constants = torch.stack([expanded_rewards.gather(-1, data.first), expanded_rewards.gather(-1, data.second),
-                             expanded_ref.gather(-1, data.first), expanded_ref.gather(-1, data.second),
-                             expanded_ref.gather(-1, winner), expanded_ref.gather(-1, loser)], dim=2)  # (S,I,6,N)
 
     logits = torch.zeros(num_seeds, num_instances, num_methods, k, dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.Adam([logits], lr=lr)
@@ -145,13 +141,15 @@ def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: S
     history = [regret_now()]
     for _ in range(epochs):
         order = torch.stack([torch.randperm(num_pairs, generator=g) for g in generators])  # (S, N)
-        # one gather per epoch puts each seed's pairs in this epoch's order; minibatches are then slices
-        shuffled_actions = actions.gather(-1, order[:, None, None].expand_as(actions))
-        shuffled_constants = constants.gather(-1, order[:, None, None].expand_as(constants))
+        # reorder each seed's pairs once per epoch (index_select per seed, a loop over S only); minibatches are
+        # then contiguous slices
+        shuffled_actions = torch.stack([a.index_select(-1, o) for a, o in zip(actions, order)])
         for start in range(0, num_pairs, batch_size):
             batch_actions = shuffled_actions[..., start:start + batch_size]  # (S, I, 4, B)
-            values = shuffled_constants[..., start:start + batch_size]  # (S, I, 6, B)
-            pair = dict(zip(("r1", "r2", "ref1", "ref2", "refw", "refl"), values.unbind(2)))
+            first, second, best, worst = batch_actions.unbind(2)
+            pair = {"r1": expanded_rewards.gather(-1, first), "r2": expanded_rewards.gather(-1, second),
+                    "ref1": expanded_ref.gather(-1, first), "ref2": expanded_ref.gather(-1, second),
+                    "refw": expanded_ref.gather(-1, best), "refl": expanded_ref.gather(-1, worst)}
             logp = masked_log_probs(logits, mask)  # (S, I, M, K)
             loss = _method_losses(methods, logp, batch_actions, pair, bandits.rewards, bandits.beta[:, None])
             optimizer.zero_grad(set_to_none=True)

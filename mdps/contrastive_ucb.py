@@ -18,6 +18,7 @@ Generator, so a seed's trajectory does not depend on which other seeds share the
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -97,8 +98,9 @@ def episodes_to(suboptimality: np.ndarray, tolerance: float) -> np.ndarray:
     return np.where(hit.any(-1), hit.argmax(-1), suboptimality.shape[-1]).astype(float)
 
 
-def _bonus(features: np.ndarray, counts_sa: np.ndarray, ridge: float) -> np.ndarray:
-    """‖φ(s,a)‖_{Λ_h⁻¹} with Λ_h = λI + Σ_{s,a} N_h(s,a) φφᵀ; features (B,H,S,A,d), counts (B,H,S,A)."""
+def elliptical_bonus(features: np.ndarray, counts_sa: np.ndarray, ridge: float) -> tuple[np.ndarray, np.ndarray]:
+    """‖φ(s,a)‖_{Λ_h⁻¹} with Λ_h = λI + Σ_{s,a} N_h(s,a) φφᵀ (Eq. 4.2); features (B,H,S,A,d), counts (B,H,S,A).
+    Returns the bonus widths (B, H, S, A) and Λ_h⁻¹ (B, H, d, d)."""
     dim = features.shape[-1]
     gram = np.einsum("bhsa,bhsad,bhsae->bhde", counts_sa, features, features) + ridge * np.eye(dim)
     inverse = np.linalg.inv(gram)
@@ -106,13 +108,12 @@ def _bonus(features: np.ndarray, counts_sa: np.ndarray, ridge: float) -> np.ndar
 
 
 def run_learner(transitions: np.ndarray, reward: np.ndarray, initial: np.ndarray, true_features: np.ndarray,
-                spec: LearnerSpec, episodes: int, seeds: Sequence[int], fit: FitSettings | None = None,
-                eval_every: int = 1) -> Trace:
+                spec: LearnerSpec, episodes: int, seeds: Sequence[int], fit: FitSettings | None = None
+                ) -> Trace:
     """Run one learner for K = ``episodes`` on B seeds' MDPs.
 
     transitions (B, H, S, A, S), reward (B, H, S, A), initial (B, S), true_features φ* (B, H, S, A, d).
     """
-    import time
 
     fit = fit or FitSettings()
     batch, horizon, num_states, num_actions, _ = transitions.shape
@@ -128,8 +129,6 @@ def run_learner(transitions: np.ndarray, reward: np.ndarray, initial: np.ndarray
     cdf_trans = np.cumsum(transitions, -1)
     negative = np.full(num_states, 1.0 / num_states)
     counts = np.zeros((batch, horizon, num_states, num_actions, num_states))
-    remaining = (horizon - np.arange(horizon)).astype(float)[:, None, None]  # H − h per level
-    use_bonus = (np.arange(horizon) < horizon - 1).astype(float)[:, None, None]
 
     learned = spec.features.startswith("learned")
     if spec.features == "oracle":
@@ -154,30 +153,7 @@ def run_learner(transitions: np.ndarray, reward: np.ndarray, initial: np.ndarray
             model = recovered_transitions(result.phi, result.psi, negative)
             refit_seconds += time.perf_counter() - start
         start = time.perf_counter()
-        counts_sa = counts.sum(-1)
-        q = np.zeros((batch, horizon, num_states, num_actions))
-        value_next = np.zeros((batch, num_states))
-        if spec.features == "tabular":
-            visits = np.maximum(counts_sa, 1.0)
-            empirical = counts / visits[..., None]
-            bonus = spec.bonus * remaining / np.sqrt(visits)
-            for h in range(horizon - 1, -1, -1):
-                q_h = reward[:, h] + np.einsum("bsat,bt->bsa", empirical[:, h], value_next) + use_bonus[h] * bonus[:, h]
-                q_h = np.where(counts_sa[:, h] > 0, q_h, remaining[h])
-                q[:, h] = np.minimum(q_h, remaining[h])
-                value_next = q[:, h].max(-1)
-        else:
-            bonus, inverse = _bonus(phi, counts_sa, fit.ridge)
-            for h in range(horizon - 1, -1, -1):
-                if learned:
-                    backup = np.einsum("bsat,bt->bsa", model[:, h], value_next)
-                else:
-                    target = np.einsum("bsat,bt->bsa", counts[:, h], value_next)
-                    weights = np.einsum("bde,bsad,bsa->be", inverse[:, h], phi[:, h], target)
-                    backup = np.einsum("bsad,bd->bsa", phi[:, h], weights)
-                q_h = reward[:, h] + backup + spec.bonus * use_bonus[h] * bonus[:, h]
-                q[:, h] = np.clip(q_h, 0.0, remaining[h])
-                value_next = q[:, h].max(-1)
+        q = optimistic_q(spec, reward, counts, phi, model, fit.ridge)
         draws = np.stack([g.random(horizon * num_states * num_actions + 4 * horizon + 2) for g in rngs])
         ties = draws[:, :horizon * num_states * num_actions].reshape(q.shape) * 1e-9
         policy = (q + ties).argmax(-1)  # (B, H, S), random tie-breaking
@@ -200,6 +176,48 @@ def run_learner(transitions: np.ndarray, reward: np.ndarray, initial: np.ndarray
         rewards_seen += got > 0
         plan_seconds += time.perf_counter() - start
     return Trace(subopt, rewards_seen, refit_seconds, plan_seconds)
+
+
+def optimistic_q(spec: LearnerSpec, reward: np.ndarray, counts: np.ndarray, phi: np.ndarray | None,
+                 model: np.ndarray | None, ridge: float) -> np.ndarray:
+    """The learner's optimistic Q (B, H, S, A) by backward induction from V_H = 0 (see the module docstring).
+
+    counts N_h(s,a,s′) (B, H, S, A, S); phi (B, H, S, A, d) for feature learners; model P̂ (B, H, S, A, S) for the
+    learned-feature learners (``spec.features`` learned_*), ignored otherwise.
+    """
+    batch, horizon, num_states, num_actions, _ = counts.shape
+    remaining = (horizon - np.arange(horizon)).astype(float)[:, None, None]  # H − h per level
+    use_bonus = (np.arange(horizon) < horizon - 1).astype(float)[:, None, None]
+    counts_sa = counts.sum(-1)
+    q = np.zeros((batch, horizon, num_states, num_actions))
+    value_next = np.zeros((batch, num_states))
+    if spec.features == "tabular":
+        visits = np.maximum(counts_sa, 1.0)
+        empirical = counts / visits[..., None]
+        bonus = spec.bonus * remaining / np.sqrt(visits)
+        for h in range(horizon - 1, -1, -1):
+            q_h = reward[:, h] + np.einsum("bsat,bt->bsa", empirical[:, h], value_next) + use_bonus[h] * bonus[:, h]
+            q_h = np.where(counts_sa[:, h] > 0, q_h, remaining[h])
+            q[:, h] = np.minimum(q_h, remaining[h])
+            value_next = q[:, h].max(-1)
+        return q
+    if phi is None:
+        raise ValueError(f"features are required for {spec.features!r}")
+    learned = spec.features.startswith("learned")
+    if learned and model is None:
+        raise ValueError("a learned model P̂ is required for learned-feature learners")
+    bonus, inverse = elliptical_bonus(phi, counts_sa, ridge)
+    for h in range(horizon - 1, -1, -1):
+        if learned:
+            backup = np.einsum("bsat,bt->bsa", model[:, h], value_next)
+        else:
+            target = np.einsum("bsat,bt->bsa", counts[:, h], value_next)
+            weights = np.einsum("bde,bsad,bsa->be", inverse[:, h], phi[:, h], target)
+            backup = np.einsum("bsad,bd->bsa", phi[:, h], weights)
+        q_h = reward[:, h] + backup + spec.bonus * use_bonus[h] * bonus[:, h]
+        q[:, h] = np.clip(q_h, 0.0, remaining[h])
+        value_next = q[:, h].max(-1)
+    return q
 
 
 def _policy_value(transitions: np.ndarray, reward: np.ndarray, initial: np.ndarray, policy: np.ndarray) -> np.ndarray:

@@ -262,4 +262,5 @@ def offline_soft_vi(reward: np.ndarray, reference: np.ndarray, next_state: np.nd
 def _logsumexp_masked(z: np.ndarray) -> np.ndarray:
     top = np.max(z, axis=-1)
     safe = np.where(np.isfinite(top), top, 0.0)
-    return safe + np.log(np.sum(np.exp(z - safe[:, None]), axis=-1))
+    with np.errstate(divide="ignore"):  # rows with no allowed action give −inf; callers mask them out
+        return safe + np.log(np.sum(np.exp(z - safe[:, None]), axis=-1))

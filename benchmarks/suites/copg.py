@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from scipy import stats as scipy_stats
@@ -54,7 +53,7 @@ from bandits.problems import (
 )
 from bandits.solvers import kl_divergence, kl_regularized_optimum, regularized_value
 from bandits.validation import check_full_support, check_positive, check_probabilities
-from benchmarks.plots import curve_band, plot_curves, save
+from benchmarks.plots import curve_band, plot_curves, plt, save  # plots.py selects the Agg backend
 from benchmarks.registry import Budget, Claim, Experiment, Result, RunRecord, Suite, Verdict
 from benchmarks.stats import Estimate, combine, decide, has_plateaued, mean_ci
 
@@ -738,7 +737,7 @@ def plot_baselines_and_beta_sweep(results: Mapping[str, list[RunRecord]], path: 
             axis.fill_between(betas, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
     axes[1].plot(betas, sweep[0].series["reference_regret"], "k--", linewidth=1, label="π_ref")
     axes[2].plot(betas, sweep[0].series["kl_ref/optimum"], "k--", linewidth=1, label="π*")
-    axes[1].set(xscale="log", yscale="log", xlabel="β", ylabel="final regret", title=f"β sweep ({len(sweep)} seeds)")
+    axes[1].set(xscale="log", yscale="log", xlabel="β", ylabel="final regret (floor 1e-16)", title=f"β sweep ({len(sweep)} seeds)")
     axes[2].set(xscale="log", yscale="log", xlabel="β", ylabel="KL(π‖π_ref)", title="β sweep: distance to π_ref")
     for axis in axes:
         axis.grid(alpha=0.3)
@@ -756,13 +755,13 @@ def plot_fixed_point(results: Mapping[str, list[RunRecord]], path: str) -> None:
         final = np.mean([r.series[f"final_regret/{m}"] for r in runs], axis=0)
         axes[0].scatter(np.arange(len(order)), np.maximum(final[order], 1e-16), s=12, label=METHOD_LABELS[m])
     axes[0].plot(np.arange(len(order)), reference[order], "k--", linewidth=1, label="π_ref")
-    axes[0].set(yscale="log", xlabel="instance (sorted by regret of π_ref)", ylabel="final regret (mean over seeds)",
+    axes[0].set(yscale="log", xlabel="instance (sorted by regret of π_ref)", ylabel="final regret, mean over seeds (floor 1e-16)",
                 title=f"{len(order)} random instances, {len(runs)} seeds, sampled data")
     axes[1].scatter(runs[0].series["num_actions"], np.maximum(runs[0].series["exact_kl"], 1e-20), s=12)
     toy_exact = results["copg/exact_fixed_point"][0].metrics["kl_optimum_to_copg"]
     axes[1].scatter([3], [max(toy_exact, 1e-20)], marker="*", s=80, color="C3", label="paper bandit")
     axes[1].axhline(EXACT_KL_TOLERANCE, linestyle="--", color="grey", linewidth=1, label="threshold 1e-6")
-    axes[1].set(yscale="log", xlabel="K", ylabel="KL(π*‖π_CoPG)", title="exact-gradient optimum vs π*")
+    axes[1].set(yscale="log", xlabel="K", ylabel="KL(π*‖π_CoPG) (floor 1e-20)", title="exact-gradient optimum vs π*")
     for axis in axes:
         axis.grid(alpha=0.3)
         axis.legend(fontsize=7)

@@ -78,29 +78,29 @@ class SingleStoreConfig:
     """Demand mean μ > 0."""
     std: float = 1.6
     """Normal demand σ >= 0 (ignored for Poisson)."""
-    train_scenarios: int = 4096
+    train_scenarios: int = 1024
     """Training scenarios per model (the official default is 32,768)."""
-    batch_size: int = 1024
+    batch_size: int = 128
     """Minibatch size (official: 8,192)."""
-    periods: int = 50
+    periods: int = 40
     """Training horizon (the loss averages all periods)."""
-    epochs: int = 60
+    epochs: int = 80
     """Passes over the training scenarios."""
     lr: float = 3e-3
     """Adam learning rate."""
     hidden: tuple[int, ...] = (32, 32, 32)
     """MLP hidden layers (ELU)."""
-    dev_scenarios: int = 1024
+    dev_scenarios: int = 512
     """Dev scenarios (model selection)."""
     dev_periods: int = 100
     """Dev horizon."""
     dev_warmup: int = 60
     """Dev periods not scored."""
-    test_scenarios: int = 1024
+    test_scenarios: int = 512
     """Test scenarios (fresh seeds)."""
-    test_periods: int = 600
+    test_periods: int = 400
     """Test horizon."""
-    test_warmup: int = 200
+    test_warmup: int = 100
     """Test periods not scored."""
     eval_every: int = 5
     """Epochs between dev evaluations."""
@@ -279,13 +279,13 @@ class ReinforceConfig:
     """Normal demand μ."""
     std: float = 1.6
     """Normal demand σ."""
-    train_scenarios: int = 4096
+    train_scenarios: int = 1024
     """Training scenarios per model."""
-    batch_size: int = 1024
+    batch_size: int = 128
     """Minibatch size."""
-    periods: int = 50
+    periods: int = 40
     """Training horizon."""
-    epochs: int = 60
+    epochs: int = 80
     """Passes over the data (both methods)."""
     lr: float = 3e-3
     """Adam learning rate (both methods)."""
@@ -293,17 +293,17 @@ class ReinforceConfig:
     """MLP hidden layers."""
     initial_log_std: float = -1.0
     """REINFORCE: initial log σ of the Gaussian pre-activation."""
-    dev_scenarios: int = 1024
+    dev_scenarios: int = 512
     """Dev scenarios."""
     dev_periods: int = 100
     """Dev horizon."""
     dev_warmup: int = 60
     """Dev warm-up."""
-    test_scenarios: int = 1024
+    test_scenarios: int = 512
     """Test scenarios."""
-    test_periods: int = 600
+    test_periods: int = 400
     """Test horizon."""
-    test_warmup: int = 200
+    test_warmup: int = 100
     """Test warm-up."""
     eval_every: int = 5
     """Epochs between dev evaluations (the learning curves)."""
@@ -363,7 +363,7 @@ class GNNConfig:
     """The large training set (paper: 8,192)."""
     steps: int = 300
     """Adam steps for every size (equal optimisation effort)."""
-    batch_size: int = 256
+    batch_size: int = 128
     """Minibatch size (the whole set when smaller)."""
     periods: int = 50
     """Training horizon."""
@@ -385,7 +385,7 @@ class GNNConfig:
     """Dev horizon."""
     dev_warmup: int = 60
     """Dev warm-up."""
-    test_scenarios: int = 1024
+    test_scenarios: int = 512
     """Test scenarios."""
     test_periods: int = 300
     """Test horizon."""
@@ -488,25 +488,25 @@ class SerialConfig:
     """Demand mean."""
     std: float = 2.0
     """Demand std."""
-    train_scenarios: int = 4096
+    train_scenarios: int = 1024
     """Training scenarios."""
-    batch_size: int = 1024
+    batch_size: int = 128
     """Minibatch size."""
     periods: int = 60
     """Training horizon."""
-    epochs: int = 60
+    epochs: int = 80
     """Passes over the data."""
     lr: float = 3e-3
     """Adam learning rate."""
     hidden: tuple[int, ...] = (64, 64)
     """MLP hidden layers."""
-    dev_scenarios: int = 1024
+    dev_scenarios: int = 512
     """Dev scenarios."""
     dev_periods: int = 120
     """Dev horizon."""
     dev_warmup: int = 60
     """Dev warm-up."""
-    test_scenarios: int = 1024
+    test_scenarios: int = 512
     """Test scenarios."""
     test_periods: int = 500
     """Test horizon."""

@@ -328,7 +328,7 @@ def plot_trajectories(results: Mapping[str, list[RunRecord]], path: str) -> None
     import matplotlib.pyplot as plt
 
     methods = _present(results, ("pretrained", "ppo", "poly"))
-    figure, axes = plt.subplots(1, len(methods), figsize=(3.4 * len(methods), 3.6))
+    figure, axes = plt.subplots(1, len(methods), figsize=(3.4 * len(methods), 4.0))
     axes = np.atleast_1d(axes)
     for axis, m in zip(axes, methods):
         record = min(_by_seed(results, m).values(), key=lambda r: r.seed)

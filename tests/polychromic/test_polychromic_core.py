@@ -248,3 +248,15 @@ def test_training_is_deterministic_and_step_matched(sim, method):
     assert torch.equal(params_a, params_b) and log_a.steps == log_b.steps
     assert log_a.total_steps >= 1500
     assert (log_a.vine_steps > 0) == method.startswith("poly")
+
+
+def test_study_config_rejects_bad_values_through_the_cli_path():
+    from benchmarks.registry import ConfigError
+    from benchmarks.suites.polychromic import EXPERIMENTS
+
+    poly = next(e for e in EXPERIMENTS if e.name == "polychromic/poly_ppo")
+    for key, value, message in (("env_id", "MiniGrid-Empty-5x5-v0", "unknown env id"),
+                                ("set_size", "9", "exceeds the number of vines"),
+                                ("vine_window", "0", "window W must be > 0")):
+        with pytest.raises(ConfigError, match=message):
+            poly.config("smoke", {key: value})

@@ -1,0 +1,41 @@
+"""The llm suite end to end at the smoke budget (tiny random model) through the CLI, inline, into a tmp store."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.cli import main
+from benchmarks.suites.llm import KChoiceConfig, NashMDConfig, RewardOrderingConfig, SameEstimatorsConfig
+
+
+def test_smoke_verify_produces_all_verdicts(tmp_path, capsys):
+    store = tmp_path / "llm.sqlite"
+    code = main(["verify", "llm", "--budget", "smoke", "--store", str(store), "--executor", "inline", "--json"])
+    verdicts = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [v["claim"] for v in verdicts] == ["llm.same_estimators", "llm.k_choice_fixed_point",
+                                              "llm.reward_ordering", "llm.nash_md_pg", "llm.gpu_scale"]
+    by_id = {v["claim"]: v for v in verdicts}
+    assert by_id["llm.same_estimators"]["verdict"] == "holds"  # an identity: holds even on the tiny model
+    for v in verdicts[1:4]:
+        assert v["verdict"] in ("holds", "fails", "inconclusive")
+        assert {"statistic", "value", "ci", "threshold", "paper_value", "details"} <= set(v)
+    assert by_id["llm.gpu_scale"]["verdict"] in ("not run", "holds", "fails", "inconclusive")
+
+
+@pytest.mark.parametrize("cls, field, value", [
+    (SameEstimatorsConfig, "beta", 0.0), (KChoiceConfig, "mu", (0.5, 0.5)), (KChoiceConfig, "num_prompts", 13),
+    (KChoiceConfig, "shift_check_steps", 1000), (KChoiceConfig, "device", "tpu"), (KChoiceConfig, "train", "adapters"),
+    (RewardOrderingConfig, "samples_per_prompt", 1), (NashMDConfig, "betas", (1.5,)), (NashMDConfig, "tau", -1.0),
+])
+def test_bad_configs_raise(cls, field, value):
+    with pytest.raises(ValueError):
+        cls(**{field: value})
+
+
+def test_cli_rejects_bad_values_with_exit_2(tmp_path):
+    assert main(["run", "llm/k_choice", "--budget", "smoke", "--set", "beta=-1", "--store",
+                 str(tmp_path / "s.sqlite"), "--executor", "inline"]) == 2
+    assert main(["run", "llm/k_choice", "--budget", "smoke", "--set", "train=adapters", "--store",
+                 str(tmp_path / "s.sqlite"), "--executor", "inline"]) == 2

@@ -1,0 +1,22 @@
+"""The polychromic suite's smoke budget end to end through the CLI (inline executor, temporary store)."""
+from __future__ import annotations
+
+import json
+
+from benchmarks.cli import main
+
+
+def test_smoke_budget_produces_five_verdicts(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CLAIMBENCH_SUITES", "polychromic")
+    store = str(tmp_path / "store.sqlite")
+    code = main(["verify", "polychromic", "--budget", "smoke", "--executor", "inline", "--store", store, "--json"])
+    assert code == 0
+    out = capsys.readouterr().out
+    verdicts = json.loads(out)
+    ids = {v["claim"] for v in verdicts}
+    assert ids == {"polychromic.coverage", "polychromic.success", "polychromic.diversity",
+                   "polychromic.robustness", "polychromic.negative_control"}
+    for v in verdicts:
+        assert v["verdict"] in ("holds", "fails", "inconclusive")
+        assert {"statistic", "value", "ci", "threshold", "paper_value"} <= set(v)
+        assert v["verdict"] == "inconclusive"  # two seeds can never decide (stats.decide needs 3)
