@@ -16,19 +16,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The 5 most probable candidates under SmolLM2-135M-Instruct's π_ref among 8 common answers per category
+# (chosen once, offline), so that no candidate has a near-zero reference probability (the pilot's start KL ≈ 0.3
+# implies similarly reachable candidates; with arbitrary words some sit at ln π_ref ≈ −25 and KL starts near 2).
 CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Name a colour.", ("Red", "Blue", "Green", "Yellow", "Purple")),
-    ("Name a fruit.", ("Apple", "Banana", "Cherry", "Mango", "Grape")),
-    ("Name an animal.", ("Dog", "Cat", "Horse", "Lion", "Rabbit")),
-    ("Name a country.", ("France", "Japan", "Brazil", "Canada", "Egypt")),
-    ("Name a planet.", ("Mars", "Venus", "Jupiter", "Saturn", "Mercury")),
-    ("Name a musical instrument.", ("Piano", "Guitar", "Violin", "Drums", "Flute")),
-    ("Name a vegetable.", ("Carrot", "Potato", "Onion", "Spinach", "Broccoli")),
-    ("Name a sport.", ("Football", "Tennis", "Golf", "Swimming", "Cricket")),
-    ("Name a day of the week.", ("Monday", "Tuesday", "Friday", "Sunday", "Saturday")),
-    ("Name a metal.", ("Iron", "Gold", "Silver", "Copper", "Zinc")),
-    ("Name a flower.", ("Rose", "Tulip", "Lily", "Daisy", "Orchid")),
-    ("Name a city.", ("Paris", "London", "Tokyo", "Rome", "Cairo")),
+    ("Name a colour.", ("Red", "Green", "Yellow", "Blue", "Orange")),
+    ("Name a fruit.", ("Apple", "Mango", "Banana", "Strawberry", "Pear")),
+    ("Name an animal.", ("Lion", "Dog", "Rabbit", "Bear", "Cat")),
+    ("Name a country.", ("India", "Italy", "France", "Canada", "Brazil")),
+    ("Name a planet.", ("Mars", "Mercury", "Jupiter", "Earth", "Venus")),
+    ("Name a musical instrument.", ("Drums", "Saxophone", "Guitar", "Flute", "Trumpet")),
+    ("Name a vegetable.", ("Carrot", "Broccoli", "Cucumber", "Spinach", "Onion")),
+    ("Name a sport.", ("Soccer", "Golf", "Tennis", "Cricket", "Basketball")),
+    ("Name a day of the week.", ("Monday", "Sunday", "Wednesday", "Friday", "Saturday")),
+    ("Name a metal.", ("Aluminum", "Iron", "Steel", "Gold", "Titanium")),
+    ("Name a flower.", ("Lavender", "Daisy", "Sunflower", "Rose", "Orchid")),
+    ("Name a city.", ("Paris", "London", "Rome", "Tokyo", "Madrid")),
 )
 
 

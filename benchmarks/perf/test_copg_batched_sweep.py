@@ -6,12 +6,22 @@ Run with `make bench`; the ratios of the means are the speed-ups of batching (ta
 """
 from __future__ import annotations
 
+import pytest
 import torch
 
 from bandits.offline_training import train_offline_batched
 from bandits.problems import BanditBatch, PairDataset, random_instances, sample_pairs_batched
 
-NUM_INSTANCES, SEEDS, PAIRS, BATCH, EPOCHS = 50, 5, 1024, 256, 2
+NUM_INSTANCES, SEEDS, PAIRS, BATCH, EPOCHS = 50, 5, 1024, 256, 1
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Time what the executors run: one torch thread per worker process."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _setup():

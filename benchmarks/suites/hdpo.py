@@ -21,6 +21,7 @@ import torch
 from benchmarks.plots import plot_curves, save
 from benchmarks.registry import Budget, Claim, Experiment, Result, RunRecord, Suite, Verdict
 from benchmarks.stats import Estimate, combine, decide, mean_ci
+from scipy.stats import f as f_dist
 from mdps.inventory.demand import DemandSpec, sample_demand
 from mdps.inventory.dp import lost_sales_optimal_cost
 from mdps.inventory.gnn import WarehouseGNNPolicy
@@ -359,9 +360,9 @@ class GNNConfig:
     """Number of stores."""
     small_sizes: tuple[int, ...] = (16, 256)
     """Training-set sizes where data efficiency is tested."""
-    reference_size: int = 2048
+    reference_size: int = 1024
     """The large training set (paper: 8,192)."""
-    steps: int = 300
+    steps: int = 200
     """Adam steps for every size (equal optimisation effort)."""
     batch_size: int = 128
     """Minibatch size (the whole set when smaller)."""
@@ -494,7 +495,7 @@ class SerialConfig:
     """Minibatch size."""
     periods: int = 60
     """Training horizon."""
-    epochs: int = 80
+    epochs: int = 60
     """Passes over the data."""
     lr: float = 3e-3
     """Adam learning rate."""
@@ -579,6 +580,7 @@ BACKLOG = Experiment(
                                            "dev_scenarios": 8192, "test_scenarios": 8192, "test_periods": 2000,
                                            "test_warmup": 500, "eval_every": 10}),
     },
+    seeds_per_task=8,
 )
 LOST_SALES = Experiment(
     name="hdpo/lost_sales", config_cls=SingleStoreConfig, run=run_single_store,
@@ -594,6 +596,7 @@ LOST_SALES = Experiment(
                                            "test_scenarios": 8192, "test_periods": 2000, "test_warmup": 500,
                                            "eval_every": 10}),
     },
+    seeds_per_task=8,
 )
 LOST_SALES_REFERENCE = Experiment(
     name="hdpo/lost_sales_reference", config_cls=LostSalesReferenceConfig, run=run_lost_sales_reference,
@@ -613,6 +616,7 @@ REINFORCE = Experiment(
         "full": Budget(seeds=8, overrides={"train_scenarios": 32768, "batch_size": 8192, "epochs": 300,
                                            "eval_every": 10}),
     },
+    seeds_per_task=8,
 )
 GNN = Experiment(
     name="hdpo/gnn", config_cls=GNNConfig, run=run_gnn,
@@ -626,6 +630,7 @@ GNN = Experiment(
                                            "batch_size": 1024, "dev_scenarios": 4096, "test_scenarios": 4096,
                                            "test_periods": 2000, "test_warmup": 500}),
     },
+    seeds_per_task=8,
 )
 SERIAL = Experiment(
     name="hdpo/serial", config_cls=SerialConfig, run=run_serial,
@@ -639,6 +644,7 @@ SERIAL = Experiment(
                                            "dev_scenarios": 8192, "test_scenarios": 8192, "test_periods": 2000,
                                            "test_warmup": 500, "eval_every": 10, "search_scenarios": 1024}),
     },
+    seeds_per_task=8,
 )
 
 
@@ -725,17 +731,23 @@ def check_reinforce(results: Mapping[str, list[RunRecord]]) -> Verdict:
     ddof = 1 if len(runs) > 1 else 0
     spread_h, spread_r = float(np.std(hdpo, ddof=ddof)), float(np.std(rf, ddof=ddof))
     spread_ratio = spread_r / max(spread_h, 1e-9)
-    spread_status = "inconclusive" if len(runs) < 3 else ("holds" if spread_ratio >= 3 else "fails")
+    # exact CI of a ratio of standard deviations of normal samples: var ratio / F quantiles (n−1, n−1)
+    dof = len(runs) - 1
+    spread_ci = (spread_ratio / math.sqrt(f_dist.ppf(0.975, dof, dof)), spread_ratio * math.sqrt(f_dist.ppf(0.975, dof, dof))) \
+        if dof >= 1 else (0.0, math.inf)
+    spread_status = decide(Estimate(spread_ratio, *spread_ci, len(runs)), 3.0, "above")
     return Verdict(
         claim="hdpo.beats_reinforce", status=combine([gap_status, spread_status]),
         statistic="REINFORCE final gap / HDPO final gap (upper CI end)", value=ratio.value, ci=ratio.ci, threshold=3.0,
         paper_value="HDPO far below REINFORCE at equal samples (paper Fig. 6)",
         details={"hdpo_gap": hdpo_est.value, "hdpo_gap_ci": list(hdpo_est.ci), "reinforce_gap": rf_est.value,
                  "reinforce_gap_ci": list(rf_est.ci), "spread_hdpo": spread_h, "spread_reinforce": spread_r,
-                 "spread_ratio": spread_ratio, "gap_part": gap_status, "spread_part": spread_status},
+                 "spread_ratio": spread_ratio, "spread_ratio_ci": list(spread_ci), "gap_part": gap_status, "spread_part": spread_status},
         explanation=(f"{len(runs)} seeds; HDPO gap {_fmt(hdpo_est)}, REINFORCE gap {_fmt(rf_est)}; gap ratio "
                      f"{ratio.value:.1f} ({gap_status}); seed std {spread_r * 100:.2f}% vs {spread_h * 100:.2f}% "
-                     f"(ratio {spread_ratio:.1f}, {spread_status})."),
+                     f"(ratio {spread_ratio:.1f}, F-based 95% CI [{spread_ci[0]:.2f}, {spread_ci[1]:.2f}], {spread_status}). "
+                     "Spec: the paper reports REINFORCE far behind HDPO; at this small budget our REINFORCE (same "
+                     "network, batch-mean baseline) gets closer than that."),
     )
 
 
@@ -780,9 +792,11 @@ def check_serial(results: Mapping[str, list[RunRecord]]) -> Verdict:
         details={"echelon_levels": [runs[0].metrics[f"echelon_level/{k}"] for k in range(4)
                                     if f"echelon_level/{k}" in runs[0].metrics],
                  "echelon_cost": float(np.mean([r.metrics["test_cost/echelon"] for r in runs]))},
-        explanation=(f"{len(runs)} seeds; gap {_fmt(gap)} (negative: HDPO cheaper than the searched echelon-stock "
-                     f"levels, which are only approximately optimal); echelon-stock cost "
-                     f"{np.mean([r.metrics['test_cost/echelon'] for r in runs]):.3f} on the same test paths."),
+        explanation=(f"{len(runs)} seeds; HDPO vs best echelon-stock on the same test paths: {_fmt(gap)} "
+                     f"(echelon-stock {np.mean([r.metrics['test_cost/echelon'] for r in runs]):.3f} per period, levels "
+                     f"found by Nelder–Mead on independent paths; a negative gap would mean the search is not exactly "
+                     f"optimal). The MLP (σ × upstream on hand, official parameterisation) is still improving at "
+                     f"this budget; the spec's paper value is < 1%."),
     )
 
 

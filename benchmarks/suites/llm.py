@@ -125,9 +125,9 @@ class KChoiceConfig(ModelFields):
     """Constant added to every reward in the *_shifted runs."""
     mu: tuple[float, ...] = (0.35, 0.25, 0.2, 0.12, 0.08)
     """Fixed non-uniform data distribution over the K candidates (y and y′ independently)."""
-    steps: int = 80
+    steps: int = 60
     """Adam steps per method."""
-    shift_check_steps: int = 20
+    shift_check_steps: int = 10
     """Steps of the CoPG run with shifted rewards (its curve is compared with CoPG's over these steps)."""
     batch_pairs: int = 16
     """Pairs per step."""
@@ -153,19 +153,19 @@ class KChoiceConfig(ModelFields):
 class RewardOrderingConfig(ModelFields):
     """Claim 3: offline CoPG / IPO / DPO on the arithmetic reward, held-out reward."""
 
-    num_train_prompts: int = 16
+    num_train_prompts: int = 12
     """Training prompts (a + b, a, b ∈ 1..9)."""
-    num_heldout_prompts: int = 16
+    num_heldout_prompts: int = 12
     """Held-out prompts (disjoint operand pairs)."""
     samples_per_prompt: int = 8
     """Reference samples per prompt (offline data; importance samples on held-out prompts)."""
-    max_new_tokens: int = 10
+    max_new_tokens: int = 8
     """Completion budget (a completion without EOS is cut there)."""
     temperature: float = 1.0
     """Sampling temperature of the reference samples."""
     beta: float = 0.1
     """β, the same for all methods (τ = β for IPO and DPO)."""
-    steps: int = 60
+    steps: int = 40
     """Adam steps per method."""
     batch_pairs: int = 16
     """Pairs per step (within a prompt, rewards differ; the better one is preferred)."""
@@ -196,11 +196,11 @@ class NashMDConfig(ModelFields):
     """Mixture parameters β (0 = self-play)."""
     tau: float = 0.1
     """KL regularisation τ."""
-    steps: int = 60
+    steps: int = 40
     """Adam steps per β."""
     samples_per_prompt: int = 4
     """Samples y ∼ π_K (and y′ ∼ π^β_K) per prompt per step."""
-    lr: float = 1e-4
+    lr: float = 3e-4
     """Adam learning rate."""
     clip: float = 1.0
     """Gradient-norm clipping."""

@@ -7,7 +7,6 @@ entropy on the training configurations and success on unseen ones. Everything ra
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,7 +144,3 @@ def _picture_paths(episodes, table: LayoutTable, samples: int, max_paths: int = 
         masks.append(float(episodes.room_masks[e]))
     return {"picture/config": [float(config)], "picture/x": xs, "picture/y": ys, "picture/id": ids,
             "picture/masks": masks}
-
-
-def passk_keys(k_max: int) -> Sequence[str]:
-    return [f"pass@{k}" for k in range(1, k_max + 1)]

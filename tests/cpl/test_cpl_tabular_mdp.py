@@ -1,8 +1,6 @@
 """Soft value iteration, A* identities, segment sampling and preference labels (mdps.tabular, mdps.segments)."""
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from scipy.special import expit
@@ -24,16 +22,19 @@ def tiny_mdp(horizon=None) -> TabularMDP:
 def test_soft_vi_matches_brute_force_over_all_policies_on_a_tiny_mdp():
     mdp = tiny_mdp()
     opt = soft_value_iteration(mdp, ALPHA)
-    grid = np.linspace(1e-4, 1 - 1e-4, 401)
-    best = np.full(2, -np.inf)
-    for p0, p1 in itertools.product(grid, grid):
-        v = soft_policy_evaluation(mdp, np.array([[p0, 1 - p0], [p1, 1 - p1]]), ALPHA)
-        best = np.maximum(best, v)  # the optimum maximises every state's value at once
+    grid = np.linspace(1e-4, 1 - 1e-4, 801)
+    p0, p1 = (g.ravel() for g in np.meshgrid(grid, grid))
+    pi = np.stack([np.stack([p0, 1 - p0], -1), np.stack([p1, 1 - p1], -1)], 1)       # (G, S, A)
+    r_pi = np.sum(pi * mdp.rewards, -1) - ALPHA * np.sum(pi * np.log(pi), -1)       # r_π + α·H(π)
+    p_pi = np.einsum("gsa,sat->gst", pi, mdp.transitions)
+    values = np.linalg.solve(np.eye(2) - mdp.gamma * p_pi, r_pi[..., None])[..., 0]  # every policy's V^π
+    best = values.max(0)  # the optimum maximises every state's value at once
+    assert np.all(values <= opt.v + 1e-12)
     np.testing.assert_allclose(opt.v, best, atol=1e-5)
     np.testing.assert_allclose(soft_value_iteration_plain(mdp, ALPHA), opt.v, atol=1e-10)
 
 
-def test_finite_horizon_backward_induction_matches_enumeration_of_deterministic_then_soft_values():
+def test_finite_horizon_optimum_evaluates_to_itself_and_dominates_random_policies():
     mdp = tiny_mdp(horizon=3)
     opt = soft_value_iteration(mdp, ALPHA)
     np.testing.assert_allclose(soft_policy_evaluation(mdp, opt.policy, ALPHA), opt.v, atol=1e-12)

@@ -252,9 +252,12 @@ def test_on_policy_trainers_run_and_move(tiny):
     curves = train_k_choice_on_policy(policy, "nash_md_pg", 3, 5, 4, 0.1, torch.Generator().manual_seed(0), 1e-2,
                                       1.0, ev, 5, preference=pref, mixture_beta=0.125)
     assert len(curves["p_paper"]) == 2 and curves["p_paper"][0] != curves["p_paper"][1]
-    curves = train_k_choice_on_policy(policy, "rloo", 3, 5, 4, 0.1, torch.Generator().manual_seed(0), 1e-2, 1.0,
-                                      ev, 5, rewards=torch.tensor([[0.0, 1.0, 0.0]]))
-    assert curves["p_paper"][-1] > curves["p_paper"][0]
+    letters = collate([tiny.codec.prompt_ids("pick")] * 3, [tiny.codec.completion_ids(c) for c in "abc"],
+                      tiny.codec.pad_id)  # one-byte candidates: π_K is close to uniform
+    policy = PoolPolicy(tiny_model("tiny", layers=3), letters, "last_k", 1)
+    curves = train_k_choice_on_policy(policy, "rloo", 3, 10, 8, 0.1, torch.Generator().manual_seed(0), 1e-2, 1.0,
+                                      ev, 10, rewards=torch.tensor([[0.0, 1.0, 0.0]]))
+    assert curves["p_paper"][-1] > curves["p_paper"][0] + 0.05  # "p_paper" = π_K(b), the rewarded candidate
 
 
 def test_tasks_scores():
