@@ -137,7 +137,7 @@ def run_poly(config: PolyConfig, seeds: Sequence[int]) -> list[Result]:
 SMOKE = {"num_configs": 12, "num_unseen": 8, "total_steps": 3000, "episodes_per_iter": 12, "eval_samples": 8,
          "curve_points": 3, "curve_samples": 2, "vine_episodes": 2}
 QUICK = {"total_steps": 250_000}
-FULL = {"total_steps": 3_000_000, "curve_points": 9}
+FULL = {"total_steps": 6_000_000, "curve_points": 9}
 
 
 def _experiment(method: str, description: str) -> Experiment:

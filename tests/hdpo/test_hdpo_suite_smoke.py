@@ -8,14 +8,14 @@ import sys
 from benchmarks.evaluate import evaluate, gather
 from benchmarks.registry import load_suites, select
 from benchmarks.runner import execute, plan
-from benchmarks.store import Store
+from benchmarks.store import open_store
 
 
 def test_smoke_budget_produces_all_verdicts(tmp_path, monkeypatch):
     monkeypatch.setenv("CLAIMBENCH_SUITES", "hdpo")
     suites = load_suites()
     experiments, claims = select(suites, "hdpo")
-    store = Store(str(tmp_path / "store.sqlite"))
+    store = open_store(tmp_path / "store.sqlite")
     summary = execute(plan(experiments, "smoke", None, {}, store), store, executor="inline")
     assert summary.failed == 0 and summary.done > 0, summary.errors
     verdicts = {c.id: evaluate(c, gather(c, suites, store, "smoke"))[0] for c in claims}
