@@ -40,8 +40,8 @@ from llm_bridge.sampling import sample_completions
 from llm_bridge.tasks import (ARITHMETIC_TEMPLATE, RPS_MOVES, RPS_PROMPTS, KChoiceTask, arithmetic_prompts,
                               arithmetic_reward, exact_optimum, k_choice_task, kl, preference_matrix,
                               renormalise)
-from llm_bridge.train import ESTIMATORS, TRAIN_MODES, PoolPolicy, estimator_loss, restricted_logprobs, \
-    sample_pairs, train_k_choice_on_policy, train_pairs
+from llm_bridge.train import ESTIMATORS, TRAIN_MODES, PoolPolicy, estimator_loss, sample_pairs, \
+    train_k_choice_on_policy, train_pairs
 
 PAPER = "CoPG (Flet-Berliac et al., 2024) / Nash-MD (Munos et al., 2023) on a real LM"
 TrainMode = Literal["last_k", "full", "lora"]
