@@ -715,7 +715,7 @@ def check_lost_sales(results: Mapping[str, list[RunRecord]]) -> Verdict:
         explanation=(f"{len(details)} instances, {len(runs)} seeds; average gap {np.mean(gaps) * 100:.2f}%; "
                      + "; ".join(f"{k}: HDPO {d['gap'] * 100:+.2f}% (capped {d['capped_gap'] * 100:+.2f}%, "
                                  f"base-stock {d['base_stock_gap'] * 100:+.2f}%; DP {d['dp']:.3f} vs table {d['table']}) "
-                                 f"[{d['near_optimal']}/{d['beats_capped']}]" for k, d in details.items())
+                                 f"({d['near_optimal']}/{d['beats_capped']})" for k, d in details.items())
                      + ". Spec pilot (official code, 100 epochs): L=4 p=9 +1.6%, L=1 p=9 +0.03%."),
     )
 
@@ -782,10 +782,25 @@ def check_gnn(results: Mapping[str, list[RunRecord]]) -> Verdict:
     )
 
 
+def _late_improvement(dev_cost: Sequence[float], tail_fraction: float = 0.25) -> float:
+    """Relative drop of the best-so-far dev cost over the last ``tail_fraction`` of training
+    (best before the tail / best at the end − 1): how much training was still gaining when it stopped."""
+    best = np.minimum.accumulate(np.asarray(dev_cost, dtype=float))
+    tail_start = int(np.floor((1 - tail_fraction) * (len(best) - 1)))
+    return float(best[tail_start] / best[-1] - 1.0)
+
+
 def check_serial(results: Mapping[str, list[RunRecord]]) -> Verdict:
+    """HDPO's test cost within 1% of the best echelon-stock policy. A gap above 1% counts as "fails" only if
+    training had stopped gaining (best dev cost improved by less than the 1% tolerance over the last quarter of
+    the epochs); otherwise the budget was too small to decide and the verdict is inconclusive."""
     runs = results["hdpo/serial"]
     gap = mean_ci([r.metrics["gap"] for r in runs])
     status = decide(gap, GAP_TOLERANCE, "below")
+    late = [_late_improvement(r.series["dev_cost"]) for r in runs if "dev_cost" in r.series]
+    still_improving = bool(late) and float(np.mean(late)) > GAP_TOLERANCE
+    if status == "fails" and still_improving:
+        status = "inconclusive"
     return Verdict(
         claim="hdpo.serial_echelon", status=status, statistic="HDPO test cost / best echelon-stock cost − 1",
         value=gap.value, ci=gap.ci, threshold=GAP_TOLERANCE, paper_value="within 1% of echelon-stock (optimal)",
@@ -795,8 +810,10 @@ def check_serial(results: Mapping[str, list[RunRecord]]) -> Verdict:
         explanation=(f"{len(runs)} seeds; HDPO vs best echelon-stock on the same test paths: {_fmt(gap)} "
                      f"(echelon-stock {np.mean([r.metrics['test_cost/echelon'] for r in runs]):.3f} per period, levels "
                      f"found by Nelder–Mead on independent paths; a negative gap would mean the search is not exactly "
-                     f"optimal). The MLP (σ × upstream on hand, official parameterisation) is still improving at "
-                     f"this budget; the spec's paper value is < 1%."),
+                     f"optimal). The MLP (σ × upstream on hand, official parameterisation): best dev cost improved by "
+                     f"{100 * float(np.mean(late)) if late else float('nan'):.2f}% over the last quarter of training "
+                     f"({'still improving: budget too small to decide' if still_improving else 'converged'}); "
+                     f"the spec's paper value is < 1%."),
     )
 
 

@@ -166,8 +166,8 @@ def test_prop3_on_lm_gradients_ratio_half_beta_cosine_one():
 
     g_copg, g_ipo = flat("copg"), flat("ipo")
     assert g_ipo.norm() > 0
-    assert float(g_copg @ g_ipo / (g_ipo @ g_ipo)) == pytest.approx(beta / 2, rel=1e-9)
-    assert float(g_copg @ g_ipo / (g_copg.norm() * g_ipo.norm())) == pytest.approx(1.0, abs=1e-12)
+    assert float(g_copg @ g_ipo / (g_ipo @ g_ipo)) == pytest.approx(beta / 2, rel=1e-6)  # RMSNorm runs in float32
+    assert float(g_copg @ g_ipo / (g_copg.norm() * g_ipo.norm())) == pytest.approx(1.0, abs=1e-10)
 
 
 def test_mixture_sampling_matches_analytic_mixture_on_one_token():
