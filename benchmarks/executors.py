@@ -71,7 +71,7 @@ class ExecutorOptions:
 
 # ----------------------------------------------------------------------------------------------- the worker side
 
-_SUITES_CACHE: dict[str, Any] = {}
+_SUITES_CACHE: dict[tuple[str, str], Any] = {}
 
 
 def _set_worker_threads() -> None:
@@ -93,9 +93,10 @@ def execute_task(task: Task) -> list[Outcome]:
     _set_worker_threads()
     start = time.perf_counter()
     try:
-        if "suites" not in _SUITES_CACHE:
-            _SUITES_CACHE["suites"] = load_suites()
-        experiment = find_experiment(_SUITES_CACHE["suites"], task.experiment)
+        key = tuple(os.environ.get(k, "") for k in ("CLAIMBENCH_PLUGINS", "CLAIMBENCH_SUITES"))
+        if key not in _SUITES_CACHE:  # keyed by the suite selection, which a driver may change between sweeps
+            _SUITES_CACHE[key] = load_suites()
+        experiment = find_experiment(_SUITES_CACHE[key], task.experiment)
         results = experiment.run(task.config, task.seeds)
         if len(results) != len(task.seeds):
             raise RuntimeError(f"run returned {len(results)} results for {len(task.seeds)} seeds")

@@ -50,6 +50,7 @@ K_CHOICE_METHODS = ("copg", "copg_shifted", "ipo", "pg", "pg_shifted")
 K_CHOICE_LABELS = {"copg": "CoPG", "copg_shifted": "CoPG (R+shift)", "ipo": "IPO (τ=β)", "pg": "PG b=0",
                    "pg_shifted": "PG b=0 (R+shift)"}
 ORDERING_METHODS = ("copg", "ipo", "dpo")
+SNIS_KL_FLOOR = -0.25  # a self-normalised KL estimate this negative means the policy left the reference samples
 PILOT_K_CHOICE = {"start": 0.302, "copg": "<1e-3 by step 100–200", "ipo": "0.16–0.29", "pg": 0.0017,
                   "pg_shifted": "0.44–0.49"}
 
@@ -635,9 +636,14 @@ def check_reward_ordering(results: Mapping[str, list[RunRecord]]) -> Verdict:
     runs = results["llm/reward_ordering"]
     reward = {m: [r.metrics[f"final_heldout_reward/{m}"] for r in runs] for m in ORDERING_METHODS}
     diffs = {m: mean_ci(np.subtract(reward["copg"], reward[m])) for m in ("ipo", "dpo")}
+    off_support = {m: any(r.metrics[f"final_heldout_kl/{m}"] < SNIS_KL_FLOOR for r in runs) for m in ORDERING_METHODS}
     parts = {}
     for m, e in diffs.items():  # "≥": fails only if the CI is entirely below 0
         parts[m] = "fails" if e.high < 0 and e.n >= 3 else ("holds" if e.low > 0 and e.n >= 3 else "inconclusive")
+        if off_support[m] or off_support["copg"]:  # the policy left the reference samples
+            parts[m] = "inconclusive"
+    identical = sum(abs(r.metrics["final_heldout_reward/copg"] - r.metrics["final_heldout_reward/ipo"]) < 1e-9
+                    for r in runs)
     status = combine(list(parts.values()))
     kls = {m: mean_ci([r.metrics[f"final_heldout_kl/{m}"] for r in runs]) for m in ORDERING_METHODS}
     rewards = {m: mean_ci(v) for m, v in reward.items()}
@@ -650,12 +656,19 @@ def check_reward_ordering(results: Mapping[str, list[RunRecord]]) -> Verdict:
         details={"heldout_reward": {m: {"mean": e.value, "ci": list(e.ci)} for m, e in rewards.items()},
                  "heldout_kl": {m: {"mean": e.value, "ci": list(e.ci)} for m, e in kls.items()},
                  "ref_heldout_reward": ref.value, "copg_minus": {m: [e.value, *e.ci] for m, e in diffs.items()},
-                 "parts": parts, "heldout_ess": [r.metrics["final_heldout_ess/copg"] for r in runs],
+                 "parts": parts, "heldout_ess": {m: [r.metrics[f"final_heldout_ess/{m}"] for r in runs]
+                                                 for m in ORDERING_METHODS},
+                 "snis_off_support": off_support, "seeds_copg_identical_to_ipo": identical,
                  "beta": runs[0].config.get("beta")},
         explanation=("held-out reward (SNIS over reference samples): " + ", ".join(
             f"{m.upper()} {_fmt(e)} (KL {kls[m].value:.3g})" for m, e in rewards.items())
             + f", π_ref {ref.value:.3g}; CoPG − IPO {_fmt(diffs['ipo'])} ({parts['ipo']}), CoPG − DPO "
-            f"{_fmt(diffs['dpo'])} ({parts['dpo']}); β = {runs[0].config.get('beta')}; {len(runs)} seeds"),
+            f"{_fmt(diffs['dpo'])} ({parts['dpo']}); β = {runs[0].config.get('beta')}; {len(runs)} seeds"
+            + "".join(f"; {m.upper()}'s SNIS KL is < {SNIS_KL_FLOOR} in some seed (mass left the reference samples, "
+                      "SNIS unreliable → inconclusive)" for m, off in off_support.items() if off)
+            + (f"; CoPG ≡ IPO in {identical} seed(s): when every scored pair has reward gap ½ = 1/(2τ)·β, Prop. 3 "
+               "makes the two gradients proportional and Adam's scale invariance makes the runs identical"
+               if identical else "")),
     )
 
 
@@ -665,6 +678,10 @@ def check_nash_md_pg(results: Mapping[str, list[RunRecord]]) -> Verdict:
     betas = [_beta_key(b) for b in runs[0].config["betas"]]
     wins = {b: mean_ci([r.metrics[f"win_vs_ref/{b}"] for r in runs]) for b in betas}
     parts = {b: decide(e, 0.5, "above") for b, e in wins.items()}
+    start_kl = {b: mean_ci([r.series[f"kl_to_nash/{b}"][0] - r.series[f"kl_to_nash/{b}"][-1] for r in runs])
+                for b in betas}  # > 0: moved towards π*_τ
+    for b, e in start_kl.items():
+        parts[f"towards_nash/{b}"] = decide(e, 0.0, "above")
     pairwise = {k.removeprefix("win/"): mean_ci([r.metrics[k] for r in runs])
                 for k in runs[0].metrics if k.startswith("win/")}
     weakest = min(wins.values(), key=lambda e: e.value)
@@ -677,6 +694,10 @@ def check_nash_md_pg(results: Mapping[str, list[RunRecord]]) -> Verdict:
                "exploitability": {b: float(np.mean([r.metrics[f"exploitability/{b}"] for r in runs])) for b in betas},
                "ref_exploitability": float(np.mean([r.metrics["ref_exploitability"] for r in runs])),
                "tau": runs[0].config.get("tau")}
+    collapsed = {b: float(np.mean([max(r.metrics[f"mean_prob/{b}/{m}"] for m in RPS_MOVES) for r in runs]))
+                 for b in betas}
+    details["largest_mean_move_prob"] = collapsed
+    details["kl_to_nash_decrease"] = {b: [e.value, *e.ci] for b, e in start_kl.items()}
     return Verdict(
         claim="llm.nash_md_pg", status=combine(list(parts.values())),
         statistic="smallest win-rate P(π_β ≻ π_ref) over β", value=weakest.value, ci=weakest.ci, threshold=0.5,
@@ -685,6 +706,10 @@ def check_nash_md_pg(results: Mapping[str, list[RunRecord]]) -> Verdict:
                      + "; pairwise: " + ", ".join(f"{k} {e.value:.3f}" for k, e in pairwise.items())
                      + f"; exploitability π_ref {details['ref_exploitability']:.3f} → "
                      + ", ".join(f"β={b} {v:.3f}" for b, v in details["exploitability"].items())
+                     + "; KL(π*_τ‖π) start − end: " + ", ".join(f"β={b} {_fmt(e)} ({parts[f'towards_nash/{b}']})"
+                                                               for b, e in start_kl.items())
+                     + "".join(f"; β={b} collapsed onto one move (p = {p:.3f})" for b, p in collapsed.items()
+                               if p > 0.99)
                      + f"; τ = {runs[0].config.get('tau')}; {len(runs)} seeds"),
     )
 
@@ -761,7 +786,7 @@ SUITE = Suite(
               paper_value="CoPG > IPO > DPO"),
         Claim(id="llm.nash_md_pg", paper=PAPER, source="Nash-MD §7 (Nash-MD-PG)",
               statement="Nash-MD-PG with β ∈ {0, 0.125, 0.5} on an intransitive preference improves on π_ref "
-                        "(win-rate > ½); pairwise win-rates between the β's reported.",
+                        "(win-rate > ½) and moves towards the regularised Nash π*_τ; pairwise win-rates reported.",
               experiments=("llm/nash_md_pg",), check=check_nash_md_pg, plot=plot_nash_md,
               paper_value="β=0.125 beats RLHF 0.598, self-play 0.592"),
         Claim(id="llm.gpu_scale", paper=PAPER, source="spec claim 5",
