@@ -195,3 +195,35 @@ def nash_md_pg_loss(logp: Tensor, ref_logp: Tensor, preference: Tensor | float, 
                          f"preference {list(pref.shape)} do not broadcast") from None
     advantage = pref - baseline - tau * (logp - ref_logp)
     return -advantage.detach() * logp
+
+
+def polychromic_set_score(rewards: Tensor, labels: Tensor) -> Tensor:
+    """Polychromic score of a set of n samples (Ibn Hamid et al. 2025, Eq. 3): f(Y) = mean reward × diversity,
+    diversity = (number of distinct labels)/n, over the last axis. ``labels`` are integer equivalence classes
+    (e.g. the candidate index, or the set of rooms a trajectory visited)."""
+    if rewards.shape != labels.shape or rewards.shape[-1] == 0:
+        raise ValueError(f"rewards {tuple(rewards.shape)} and labels {tuple(labels.shape)} must match and be non-empty")
+    ordered = labels.sort(-1).values
+    distinct = (ordered[..., 1:] != ordered[..., :-1]).sum(-1) + 1
+    return rewards.mean(-1) * distinct.to(rewards.dtype) / labels.shape[-1]
+
+
+def set_level_advantages(set_scores: Tensor, set_members: Tensor, num_samples: int) -> Tensor:
+    """Set-level advantages (polychromic PPO, Alg. 1): M sets of n samples (``set_members`` [M, n], indices into
+    the N samples) with scores f_m (``set_scores`` [..., M]); each set's f_m − mean_m f is credited to each of its
+    members, and a sample in several sets gets the mean over its sets (0 if it is in none). Returns [..., N]."""
+    if set_members.ndim != 2 or set_scores.shape[-1] != set_members.shape[0]:
+        raise ValueError(f"set_scores [..., M] and set_members [M, n] disagree: {tuple(set_scores.shape)}, "
+                         f"{tuple(set_members.shape)}")
+    membership = torch.zeros(set_members.shape[0], num_samples, dtype=set_scores.dtype, device=set_scores.device)
+    membership.scatter_add_(1, set_members, torch.ones_like(set_members, dtype=set_scores.dtype))
+    centred = set_scores - set_scores.mean(-1, keepdim=True)
+    return (centred @ membership) / membership.sum(0).clamp_min(1.0)
+
+
+def set_objective_loss(logp: Tensor, set_scores: Tensor, set_members: Tensor) -> Tensor:
+    """Set-level policy gradient: minimising −sg[A_i]·ln π(y_i) per sample ascends Σ_i A_i ∇ln π(y_i), with A_i
+    the set-level advantage of :func:`set_level_advantages` (the polychromic objective's score-function
+    gradient). ``logp`` [..., N] are the N samples' (sequence) log-probs."""
+    advantages = set_level_advantages(set_scores.detach(), set_members, logp.shape[-1])
+    return -advantages * logp

@@ -10,8 +10,8 @@ sequence log-probabilities computed by :mod:`llm_bridge.logprobs`.
   before training (π_ref = the initial model).
 - :func:`pair_loss`: offline pair losses CoPG / IPO / DPO / naive PG (b = 0).
 - :func:`train_pairs`: Adam + gradient clipping on pre-sampled pairs.
-- :func:`train_k_choice_on_policy`: on-policy RLOO and Nash-MD-PG on a K-choice task, with the LM restricted
-  (renormalised) to the K candidates of each prompt.
+- :func:`train_k_choice_on_policy`: on-policy RLOO, Nash-MD-PG and the polychromic set objective on a K-choice
+  task, with the LM restricted (renormalised) to the K candidates of each prompt.
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from llm_bridge.models import LoadedModel, decoder_layers, final_norm
 TrainMode = Literal["last_k", "full", "lora"]
 TRAIN_MODES = ("last_k", "full", "lora")
 PAIR_METHODS = ("copg", "ipo", "dpo", "pg")
-ESTIMATORS = (*PAIR_METHODS, "rloo", "nash_md_pg")
-ON_POLICY_METHODS = ("rloo", "nash_md_pg")
+ESTIMATORS = (*PAIR_METHODS, "rloo", "nash_md_pg")  # pair estimators; "set" needs M·n samples
+ON_POLICY_METHODS = ("rloo", "nash_md_pg", "set")
 
 
 class PoolPolicy:
@@ -187,13 +187,17 @@ def train_k_choice_on_policy(policy: PoolPolicy, method: str, num_candidates: in
                              samples_per_prompt: int, regularisation: float, generator: torch.Generator,
                              lr: float, clip: float, evaluate: Callable[[Tensor], dict[str, float]],
                              eval_every: int, rewards: Tensor | None = None, preference: Tensor | None = None,
-                             mixture_beta: float = 0.0) -> dict[str, list[float]]:
+                             mixture_beta: float = 0.0, set_size: int = 2) -> dict[str, list[float]]:
     """On-policy training on a K-choice task; every step scores all P·K pool rows and samples from π_K.
 
     - ``rloo``: k = ``samples_per_prompt`` samples y_i ∼ π_K per prompt, ``objectives.rloo_loss`` on ``rewards``
       [P, K] with β = ``regularisation``.
     - ``nash_md_pg``: y ∼ π_K, y′ ∼ π^β_K (the geometric mixture with π_ref,K, stop-gradient),
       ``objectives.nash_md_pg_loss`` on P(y ≻ y′) from ``preference`` [P, K, K] with τ = ``regularisation``.
+    - ``set``: ``samples_per_prompt`` = M·n samples per prompt split into M disjoint sets of ``set_size`` = n;
+      each set is scored by ``objectives.polychromic_set_score`` (mean reward × distinct candidates / n) on the
+      regularised reward R − β·ln(π/π_ref) (β = ``regularisation``), and ``objectives.set_objective_loss``
+      credits each set's score minus the mean over the prompt's sets to its members.
     """
     if method not in ON_POLICY_METHODS:
         raise ValueError(f"unknown on-policy method {method!r} (choose from {', '.join(ON_POLICY_METHODS)})")
@@ -221,6 +225,17 @@ def train_k_choice_on_policy(policy: PoolPolicy, method: str, num_candidates: in
                 raise ValueError("rloo needs rewards [P, K]")
             r = rewards.to(device=device, dtype=logp_k.dtype)[prompts, y]
             loss = objectives.rloo_loss(chosen, chosen_ref, r, regularisation).mean()
+        elif method == "set":
+            if rewards is None:
+                raise ValueError("the set objective needs rewards [P, K]")
+            if set_size < 1 or samples_per_prompt % set_size or samples_per_prompt // set_size < 2:
+                raise ValueError(f"the set objective needs samples_per_prompt = M·set_size with M >= 2, got "
+                                 f"{samples_per_prompt} samples and set_size {set_size}")
+            r = objectives.regularized_reward(rewards.to(device=device, dtype=logp_k.dtype)[prompts, y],
+                                              chosen.detach(), chosen_ref, regularisation)
+            members = torch.arange(samples_per_prompt, device=device).reshape(-1, set_size)
+            scores = objectives.polychromic_set_score(r[:, members], y[:, members])
+            loss = objectives.set_objective_loss(chosen, scores, members).mean()
         else:
             if preference is None:
                 raise ValueError("nash_md_pg needs a preference tensor [P, K, K]")
