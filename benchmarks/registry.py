@@ -73,7 +73,7 @@ class Experiment:
         for key, text in (overrides or {}).items():
             values[key] = parse_field(self.config_cls, key, text)
         try:
-            return dataclasses.replace(self.config_cls(), **values)
+            return self.config_cls(**values)  # defaults fill the rest; validated once, as configured
         except ConfigError:
             raise
         except (TypeError, ValueError) as error:

@@ -157,6 +157,21 @@ def load_model(spec: str = "smollm2", device: str = "cpu", dtype: str = "float32
     return _load(spec, device, dtype, seed)
 
 
+def check_model_spec(spec: str) -> None:
+    """Fail early, with one line, when the model named by ``spec`` cannot be found on this machine: the
+    default ``smollm2`` without its wheel, a ``.gguf`` file or a local path that does not exist. Hub ids are
+    left to ``from_pretrained`` (which needs a network this project does not assume)."""
+    if spec in TINY_SPECS:
+        return
+    if spec == "smollm2":
+        smollm2_gguf_path()
+    elif spec.endswith(".gguf"):
+        if not os.path.isfile(spec):
+            raise ValueError(f"model file not found: {spec}")
+    elif (os.path.sep in spec or spec.startswith((".", "~"))) and not os.path.exists(spec):
+        raise ValueError(f"model path not found: {spec}")
+
+
 def _load(spec: str, device: str, dtype: str, seed: int) -> LoadedModel:
     if dtype not in DTYPES:
         raise ValueError(f"unknown dtype {dtype!r} (choose from {', '.join(DTYPES)})")

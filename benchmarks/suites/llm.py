@@ -35,7 +35,7 @@ from benchmarks.plots import plot_curves
 from benchmarks.registry import Budget, Claim, Experiment, Result, RunRecord, Suite, Verdict
 from benchmarks.stats import Estimate, combine, decide, has_plateaued, mean_ci
 from llm_bridge.logprobs import collate, sequence_logprobs
-from llm_bridge.models import DTYPES, LoadedModel, load_model
+from llm_bridge.models import DTYPES, LoadedModel, check_model_spec, load_model
 from llm_bridge.sampling import sample_completions
 from llm_bridge.tasks import (ARITHMETIC_TEMPLATE, RPS_MOVES, RPS_PROMPTS, KChoiceTask, arithmetic_prompts,
                               arithmetic_reward, exact_optimum, k_choice_task, kl, preference_matrix,
@@ -75,6 +75,7 @@ class ModelFields:
     """LoRA rank in lora mode."""
 
     def _check_model_fields(self) -> None:
+        check_model_spec(self.model)
         if not (self.device == "cpu" or self.device.startswith("cuda")):
             raise ValueError(f"device must be cpu or cuda[:N], got {self.device!r}")
         if self.dtype not in DTYPES:

@@ -57,3 +57,15 @@ def test_set_trainer_on_a_tiny_model_moves_towards_the_rewarded_candidates():
     with pytest.raises(ValueError, match="M >= 2"):
         train_k_choice_on_policy(policy, "set", 3, 1, 4, 0.05, torch.Generator().manual_seed(0), 1e-2, 1.0,
                                  evaluate, 1, rewards=torch.tensor([[0.0, 0.2, 1.0]]), set_size=4)
+
+
+def test_missing_model_file_on_the_command_line_exits_2_before_touching_the_store(tmp_path, monkeypatch, capsys):
+    from benchmarks.cli import main
+
+    monkeypatch.setenv("CLAIMBENCH_SUITES", "llm")
+    store = tmp_path / "s.sqlite"
+    code = main(["run", "llm/k_choice", "--budget", "smoke", "--set", f"model={tmp_path / 'absent.gguf'}",
+                 "--store", str(store)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "model file not found" in err[0]
+    assert not store.exists()
