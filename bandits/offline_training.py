@@ -66,6 +66,10 @@ def optimal_policies(bandits: BanditBatch) -> tuple[torch.Tensor, torch.Tensor]:
     return optimum, regularized_values(logp, bandits.rewards, bandits.ref_log_probs, bandits.beta)
 
 
+PAIR_FIELDS: tuple[str, ...] = ("r1", "r2", "ref1", "ref2", "refw", "refl")
+"""Per-pair numbers that do not depend on π: R(y), R(y′), ln π_ref(y), ln π_ref(y′), ln π_ref(y_w), ln π_ref(y_l)."""
+
+
 def _method_losses(methods: Sequence[str], logp: torch.Tensor, actions: torch.Tensor, pair: dict[str, torch.Tensor],
                    rewards: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     """Minibatch-mean loss of every policy, summed: logp (S, I, M, K); actions (S, I, 4, B) the pair actions
@@ -123,12 +127,17 @@ def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: S
     beta = bandits.beta[:, None]  # (I, 1)
     _, best_value = optimal_policies(bandits)
 
-    # Per-pair actions (S, I, 4, N): the pair (y, y′) and its preferred / rejected element.
+    # Per-pair actions (S, I, 4, N): the pair (y, y′) and its preferred / rejected element, stored pair-major
+    # (one row of I·4 actions per (seed, pair)) in the smallest integer type, so that an epoch's shuffle is one
+    # cheap row gather.
     winner = torch.where(data.first_wins, data.first, data.second)
     loser = torch.where(data.first_wins, data.second, data.first)
     actions = torch.stack([data.first, data.second, winner, loser], dim=2)
-    expanded_rewards = bandits.rewards.expand(num_seeds, num_instances, k)
-    expanded_ref = bandits.ref_log_probs.expand(num_seeds, num_instances, k)
+    compact = torch.uint8 if k <= 256 else torch.int32
+    action_rows = actions.permute(0, 3, 1, 2).reshape(num_seeds * num_pairs, -1).to(compact)
+    seed_offsets = torch.arange(num_seeds)[:, None] * num_pairs
+    expanded_rewards = bandits.rewards[None].expand(num_seeds, num_instances, k)
+    expanded_ref = bandits.ref_log_probs[None].expand(num_seeds, num_instances, k)
 
     logits = torch.zeros(num_seeds, num_instances, num_methods, k, dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.Adam([logits], lr=lr)
@@ -141,15 +150,17 @@ def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: S
     history = [regret_now()]
     for _ in range(epochs):
         order = torch.stack([torch.randperm(num_pairs, generator=g) for g in generators])  # (S, N)
-        # reorder each seed's pairs once per epoch (index_select per seed, a loop over S only); minibatches are
+        # reorder each seed's pairs once per epoch (the seed's instances share its permutation); minibatches are
         # then contiguous slices
-        shuffled_actions = torch.stack([a.index_select(-1, o) for a, o in zip(actions, order)])
+        shuffled = action_rows.index_select(0, (order + seed_offsets).flatten())
+        shuffled = shuffled.view(num_seeds, num_pairs, num_instances, 4).permute(0, 2, 3, 1).contiguous()
+        # (S, I, 4, N) uint8, contiguous
         for start in range(0, num_pairs, batch_size):
-            batch_actions = shuffled_actions[..., start:start + batch_size]  # (S, I, 4, B)
-            first, second, best, worst = batch_actions.unbind(2)
-            pair = {"r1": expanded_rewards.gather(-1, first), "r2": expanded_rewards.gather(-1, second),
-                    "ref1": expanded_ref.gather(-1, first), "ref2": expanded_ref.gather(-1, second),
-                    "refw": expanded_ref.gather(-1, best), "refl": expanded_ref.gather(-1, worst)}
+            batch_actions = shuffled[..., start:start + batch_size].long().contiguous()  # (S, I, 4, B)
+            size = batch_actions.shape[-1]
+            pair_rewards = expanded_rewards.gather(-1, batch_actions[:, :, :2].flatten(-2))  # (S, I, 2B)
+            pair_refs = expanded_ref.gather(-1, batch_actions.flatten(-2))  # (S, I, 4B)
+            pair = dict(zip(PAIR_FIELDS, (*pair_rewards.split(size, -1), *pair_refs.split(size, -1))))
             logp = masked_log_probs(logits, mask)  # (S, I, M, K)
             loss = _method_losses(methods, logp, batch_actions, pair, bandits.rewards, bandits.beta[:, None])
             optimizer.zero_grad(set_to_none=True)

@@ -12,7 +12,8 @@ import torch
 from bandits.offline_training import train_offline_batched
 from bandits.problems import BanditBatch, PairDataset, random_instances, sample_pairs_batched
 
-NUM_INSTANCES, SEEDS, PAIRS, BATCH, EPOCHS = 50, 5, 1024, 256, 1
+NUM_INSTANCES, SEEDS, PAIRS, BATCH, EPOCHS = 50, 5, 2048, 256, 2
+"""The quick budget's sweep shape (50 instances × 5 seeds, 2048 pairs, minibatch 256), two of its 100 epochs."""
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +69,7 @@ def test_random_sweep_batched(benchmark):
 
 def test_random_sweep_per_instance_loop(benchmark):
     bandits, data = _setup()
-    runs = benchmark.pedantic(_per_instance_loop, args=(bandits, data), rounds=1, iterations=1)
+    runs = benchmark.pedantic(_per_instance_loop, args=(bandits, data), rounds=3, iterations=1)
     assert len(runs) == NUM_INSTANCES
 
 
