@@ -71,29 +71,39 @@ PAIR_FIELDS: tuple[str, ...] = ("r1", "r2", "ref1", "ref2", "refw", "refl")
 
 
 def _method_losses(methods: Sequence[str], logp: torch.Tensor, actions: torch.Tensor, pair: dict[str, torch.Tensor],
-                   rewards: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
+                   rewards: torch.Tensor, ref_logp: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     """Minibatch-mean loss of every policy, summed: logp (S, I, M, K); actions (S, I, 4, B) the pair actions
-    (first, second, winner, loser); pair[...] (S, I, B) their rewards and reference log-probs; rewards (I, K);
-    beta (I, 1)."""
+    (first, second, winner, loser); pair[...] (S, I, B) their rewards and reference log-probs; rewards and
+    ref_logp (I, K); beta (I, 1).
+
+    The naive PG loss of a pair is a sum of per-sample terms that depend on the sample only through its action,
+    so its minibatch mean is Σ_y n(y)·ℓ(y) / B with n(y) the number of times y occurs among the 2B samples: the
+    same loss and gradient, evaluated on the K actions instead of the 2B samples. CoPG, IPO and DPO terms depend
+    on the pair and are evaluated per sample."""
     total = logp.new_zeros(())
+    size = actions.shape[-1]
+    counts = None
     for m, method in enumerate(methods):
-        # gather only this method's two actions per pair from its own (S, I, K) table (a small backward)
-        j = 2 if method in ("ipo", "dpo") else 0
-        lp_pair = logp[:, :, m].gather(-1, actions[:, :, j:j + 2].flatten(2)).unflatten(2, (2, actions.shape[-1]))
-        lp1, lp2 = lp_pair.unbind(2)
-        lpw, lpl = lp1, lp2
-        if method == "copg":
-            loss = objectives.copg_loss(lp1, lp2, pair["ref1"], pair["ref2"], pair["r1"], pair["r2"], beta)
-        elif method in ("pg_zero_baseline", "pg_value_baseline"):
+        if method in ("pg_zero_baseline", "pg_value_baseline"):
+            if counts is None:  # n(y): occurrences of each action among the 2B samples (y and y′)
+                counts = torch.zeros_like(logp[:, :, 0]).scatter_add_(
+                    -1, actions[:, :, :2].flatten(2), torch.ones_like(pair["r1"]).repeat(1, 1, 2))
             baseline = 0.0
             if method == "pg_value_baseline":  # b = E_{y∼π}[R(y)], exact
                 baseline = (logp[:, :, m].exp() * rewards).sum(-1, keepdim=True).detach()
-            loss = (objectives.policy_gradient_loss(lp1, pair["ref1"], pair["r1"], beta, baseline)
-                    + objectives.policy_gradient_loss(lp2, pair["ref2"], pair["r2"], beta, baseline))
+            per_action = objectives.policy_gradient_loss(logp[:, :, m], ref_logp, rewards, beta, baseline)
+            total = total + (counts * per_action).sum() / size
+            continue
+        # gather only this method's two actions per pair from its own (S, I, K) table (a small backward)
+        j = 2 if method in ("ipo", "dpo") else 0
+        lp_pair = logp[:, :, m].gather(-1, actions[:, :, j:j + 2].flatten(2)).unflatten(2, (2, size))
+        lp1, lp2 = lp_pair.unbind(2)
+        if method == "copg":
+            loss = objectives.copg_loss(lp1, lp2, pair["ref1"], pair["ref2"], pair["r1"], pair["r2"], beta)
         elif method == "ipo":  # τ = β, Bradley–Terry labels
-            loss = objectives.ipo_loss(lpw, lpl, pair["refw"], pair["refl"], tau=beta)
+            loss = objectives.ipo_loss(lp1, lp2, pair["refw"], pair["refl"], tau=beta)
         elif method == "dpo":  # τ = β
-            loss = objectives.dpo_loss(lpw, lpl, pair["refw"], pair["refl"], tau=beta)
+            loss = objectives.dpo_loss(lp1, lp2, pair["refw"], pair["refl"], tau=beta)
         else:
             raise ValueError(f"unknown offline method {method!r} (choose from {', '.join(ALL_OFFLINE_METHODS)})")
         total = total + loss.mean(-1).sum()
@@ -136,6 +146,7 @@ def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: S
     compact = torch.uint8 if k <= 256 else torch.int32
     action_rows = actions.permute(0, 3, 1, 2).reshape(num_seeds * num_pairs, -1).to(compact)
     seed_offsets = torch.arange(num_seeds)[:, None] * num_pairs
+    ref_table = bandits.ref_log_probs  # (I, K)
     expanded_rewards = bandits.rewards[None].expand(num_seeds, num_instances, k)
     expanded_ref = bandits.ref_log_probs[None].expand(num_seeds, num_instances, k)
 
@@ -162,7 +173,7 @@ def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: S
             pair_refs = expanded_ref.gather(-1, batch_actions.flatten(-2))  # (S, I, 4B)
             pair = dict(zip(PAIR_FIELDS, (*pair_rewards.split(size, -1), *pair_refs.split(size, -1))))
             logp = masked_log_probs(logits, mask)  # (S, I, M, K)
-            loss = _method_losses(methods, logp, batch_actions, pair, bandits.rewards, bandits.beta[:, None])
+            loss = _method_losses(methods, logp, batch_actions, pair, bandits.rewards, ref_table, beta)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
