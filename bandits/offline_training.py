@@ -110,6 +110,44 @@ def _method_losses(methods: Sequence[str], logp: torch.Tensor, actions: torch.Te
     return total
 
 
+def _grid_losses(methods: Sequence[str], logp: torch.Tensor, pair_counts: torch.Tensor,
+                 preference_counts: torch.Tensor, rewards: torch.Tensor, ref_logp: torch.Tensor, beta: torch.Tensor,
+                 size: int) -> torch.Tensor:
+    """The same summed minibatch-mean losses as :func:`_method_losses`, from sufficient statistics: a tabular
+    policy's pair loss depends on a pair only through its two actions, so the mean over B pairs equals
+    Σ_{y,y′} C(y, y′)·ℓ(y, y′) / B with C the minibatch's counts of each (y, y′). The estimators are evaluated
+    once on the K × K grid of action pairs (broadcasting, as in :func:`population_copg_loss`) instead of on
+    every sample. logp (S, I, M, K); pair_counts C(y, y′) and preference_counts C(y_w, y_l), each (S, I, K, K);
+    rewards and ref_logp (I, K); beta (I, 1)."""
+    total = logp.new_zeros(())
+    rows, cols = (slice(None), slice(None), None), (slice(None), None, slice(None))
+    reward_row, reward_col = rewards[rows], rewards[cols]  # (I, K, 1), (I, 1, K)
+    ref_row, ref_col = ref_logp[rows], ref_logp[cols]
+    grid_beta = beta[..., None]  # (I, 1, 1)
+    action_counts = None
+    for m, method in enumerate(methods):
+        table = logp[:, :, m]  # (S, I, K)
+        lp_row, lp_col = table[..., :, None], table[..., None, :]
+        if method in ("pg_zero_baseline", "pg_value_baseline"):
+            if action_counts is None:  # n(y): occurrences of y as y or as y′
+                action_counts = pair_counts.sum(-1) + pair_counts.sum(-2)
+            baseline = 0.0
+            if method == "pg_value_baseline":  # b = E_{y∼π}[R(y)], exact
+                baseline = (table.exp() * rewards).sum(-1, keepdim=True).detach()
+            loss, counts = objectives.policy_gradient_loss(table, ref_logp, rewards, beta, baseline), action_counts
+        elif method == "copg":
+            loss = objectives.copg_loss(lp_row, lp_col, ref_row, ref_col, reward_row, reward_col, grid_beta)
+            counts = pair_counts
+        elif method == "ipo":  # τ = β, Bradley–Terry labels: rows are y_w, columns y_l
+            loss, counts = objectives.ipo_loss(lp_row, lp_col, ref_row, ref_col, tau=grid_beta), preference_counts
+        elif method == "dpo":  # τ = β
+            loss, counts = objectives.dpo_loss(lp_row, lp_col, ref_row, ref_col, tau=grid_beta), preference_counts
+        else:
+            raise ValueError(f"unknown offline method {method!r} (choose from {', '.join(ALL_OFFLINE_METHODS)})")
+        total = total + (counts * loss).sum() / size
+    return total
+
+
 def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: Sequence[torch.Generator],
                           methods: Sequence[str] = OFFLINE_METHODS, epochs: int = 300, batch_size: int = 512,
                           lr: float = 1e-3) -> BatchedOfflineRun:
@@ -137,18 +175,25 @@ def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: S
     beta = bandits.beta[:, None]  # (I, 1)
     _, best_value = optimal_policies(bandits)
 
-    # Per-pair actions (S, I, 4, N): the pair (y, y′) and its preferred / rejected element, stored pair-major
-    # (one row of I·4 actions per (seed, pair)) in the smallest integer type, so that an epoch's shuffle is one
-    # cheap row gather.
+    # Per-pair actions (S, I, 4, N): the pair (y, y′) and its preferred / rejected element. With few actions
+    # (K² ≤ 2B) the losses are evaluated on the K × K grid of action pairs weighted by minibatch counts
+    # (:func:`_grid_losses`), so each pair is stored as two codes y·K + y′ and y_w·K + y_l; otherwise per sample.
+    # Either way the data are stored pair-major (one row per (seed, pair)) in a compact integer type, so that an
+    # epoch's shuffle is one cheap row gather.
     winner = torch.where(data.first_wins, data.first, data.second)
     loser = torch.where(data.first_wins, data.second, data.first)
-    actions = torch.stack([data.first, data.second, winner, loser], dim=2)
-    compact = torch.uint8 if k <= 256 else torch.int32
-    action_rows = actions.permute(0, 3, 1, 2).reshape(num_seeds * num_pairs, -1).to(compact)
+    use_grid = k * k <= 2 * batch_size
+    if use_grid:
+        columns = torch.stack([data.first * k + data.second, winner * k + loser], dim=2)  # (S, I, 2, N)
+    else:
+        columns = torch.stack([data.first, data.second, winner, loser], dim=2)  # (S, I, 4, N)
+    width = columns.shape[2]
+    compact = torch.uint8 if k * k <= 256 else torch.int16 if k * k <= 32767 else torch.int32
+    action_rows = columns.permute(0, 3, 1, 2).reshape(num_seeds * num_pairs, -1).to(compact)
     seed_offsets = torch.arange(num_seeds)[:, None] * num_pairs
     ref_table = bandits.ref_log_probs  # (I, K)
     expanded_rewards = bandits.rewards[None].expand(num_seeds, num_instances, k)
-    expanded_ref = bandits.ref_log_probs[None].expand(num_seeds, num_instances, k)
+    expanded_ref = ref_table[None].expand(num_seeds, num_instances, k)
 
     logits = torch.zeros(num_seeds, num_instances, num_methods, k, dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.Adam([logits], lr=lr)
@@ -164,16 +209,23 @@ def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: S
         # reorder each seed's pairs once per epoch (the seed's instances share its permutation); minibatches are
         # then contiguous slices
         shuffled = action_rows.index_select(0, (order + seed_offsets).flatten())
-        shuffled = shuffled.view(num_seeds, num_pairs, num_instances, 4).permute(0, 2, 3, 1).contiguous()
-        # (S, I, 4, N) uint8, contiguous
+        shuffled = shuffled.view(num_seeds, num_pairs, num_instances, width).permute(0, 2, 3, 1).contiguous()
+        # (S, I, width, N), contiguous
         for start in range(0, num_pairs, batch_size):
-            batch_actions = shuffled[..., start:start + batch_size].long().contiguous()  # (S, I, 4, B)
-            size = batch_actions.shape[-1]
-            pair_rewards = expanded_rewards.gather(-1, batch_actions[:, :, :2].flatten(-2))  # (S, I, 2B)
-            pair_refs = expanded_ref.gather(-1, batch_actions.flatten(-2))  # (S, I, 4B)
-            pair = dict(zip(PAIR_FIELDS, (*pair_rewards.split(size, -1), *pair_refs.split(size, -1))))
+            batch = shuffled[..., start:start + batch_size].long().contiguous()  # (S, I, width, B)
+            size = batch.shape[-1]
             logp = masked_log_probs(logits, mask)  # (S, I, M, K)
-            loss = _method_losses(methods, logp, batch_actions, pair, bandits.rewards, ref_table, beta)
+            if use_grid:
+                counts = torch.zeros(num_seeds, num_instances, 2, k * k, dtype=torch.float64)
+                counts.scatter_add_(-1, batch, torch.ones_like(batch, dtype=torch.float64))
+                counts = counts.view(num_seeds, num_instances, 2, k, k)
+                loss = _grid_losses(methods, logp, counts[:, :, 0], counts[:, :, 1], bandits.rewards, ref_table,
+                                    beta, size)
+            else:
+                pair_rewards = expanded_rewards.gather(-1, batch[:, :, :2].flatten(-2))  # (S, I, 2B)
+                pair_refs = expanded_ref.gather(-1, batch.flatten(-2))  # (S, I, 4B)
+                pair = dict(zip(PAIR_FIELDS, (*pair_rewards.split(size, -1), *pair_refs.split(size, -1))))
+                loss = _method_losses(methods, logp, batch, pair, bandits.rewards, ref_table, beta)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -44,3 +44,37 @@ def test_count_weighted_pg_loss_equals_per_sample_loss():
     torch.testing.assert_close(ours, reference, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(grad_ours, grad_reference, rtol=1e-12, atol=1e-14)
     assert grad_reference.abs().max() > 1e-3  # a real gradient, not two zeros
+
+
+def test_grid_losses_equal_per_sample_losses_for_every_method():
+    """K × K grid weighted by pair counts (used when K² ≤ 2B) = per-sample losses (value and gradient)."""
+    from bandits.offline_training import ALL_OFFLINE_METHODS, _grid_losses
+
+    inst = random_instances(6, 5)
+    bandits, k = inst.bandits, inst.bandits.max_actions
+    generators = [torch.Generator().manual_seed(s) for s in range(2)]
+    data = sample_pairs_batched(bandits, inst.mu1, inst.mu2, 200, generators)
+    winner = torch.where(data.first_wins, data.first, data.second)
+    loser = torch.where(data.first_wins, data.second, data.first)
+    actions = torch.stack([data.first, data.second, winner, loser], dim=2)  # (S, I, 4, B)
+    methods = ALL_OFFLINE_METHODS
+    logits = torch.randn(2, 6, len(methods), k, dtype=torch.float64,
+                         generator=torch.Generator().manual_seed(1)).requires_grad_()
+    logp = masked_log_probs(logits, bandits.mask[:, None, :])
+    beta, ref = bandits.beta[:, None], bandits.ref_log_probs
+    r = bandits.rewards[None].expand(2, 6, k)
+    ref_full = ref[None].expand(2, 6, k)
+    pair = {"r1": r.gather(-1, data.first), "r2": r.gather(-1, data.second),
+            "ref1": ref_full.gather(-1, data.first), "ref2": ref_full.gather(-1, data.second),
+            "refw": ref_full.gather(-1, winner), "refl": ref_full.gather(-1, loser)}
+    per_sample = _method_losses(methods, logp, actions, pair, bandits.rewards, ref, beta)
+    (grad_sample,) = torch.autograd.grad(per_sample, logits, retain_graph=True)
+
+    codes = torch.stack([data.first * k + data.second, winner * k + loser], dim=2)
+    counts = torch.zeros(2, 6, 2, k * k, dtype=torch.float64).scatter_add_(
+        -1, codes, torch.ones_like(codes, dtype=torch.float64)).view(2, 6, 2, k, k)
+    grid = _grid_losses(methods, logp, counts[:, :, 0], counts[:, :, 1], bandits.rewards, ref, beta, 200)
+    (grad_grid,) = torch.autograd.grad(grid, logits)
+    torch.testing.assert_close(grid, per_sample, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(grad_grid, grad_sample, rtol=1e-10, atol=1e-13)
+    assert grad_sample.abs().amax(dim=(0, 1, 3)).min() > 1e-4  # every method has a real gradient
