@@ -144,7 +144,7 @@ def _grid_losses(methods: Sequence[str], logp: torch.Tensor, pair_counts: torch.
             loss, counts = objectives.dpo_loss(lp_row, lp_col, ref_row, ref_col, tau=grid_beta), preference_counts
         else:
             raise ValueError(f"unknown offline method {method!r} (choose from {', '.join(ALL_OFFLINE_METHODS)})")
-        total = total + (counts * loss).sum() / size
+        total = total + torch.dot(counts.reshape(-1), loss.reshape(-1)) / size  # Σ C·ℓ in one pass
     return total
 
 
@@ -216,10 +216,11 @@ def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: S
             size = batch.shape[-1]
             logp = masked_log_probs(logits, mask)  # (S, I, M, K)
             if use_grid:
-                counts = torch.zeros(num_seeds, num_instances, 2, k * k, dtype=torch.float64)
-                counts.scatter_add_(-1, batch, torch.ones_like(batch, dtype=torch.float64))
-                counts = counts.view(num_seeds, num_instances, 2, k, k)
-                loss = _grid_losses(methods, logp, counts[:, :, 0], counts[:, :, 1], bandits.rewards, ref_table,
+                ones = torch.ones(num_seeds, num_instances, size, dtype=torch.float64)
+                pair_counts, preference_counts = (
+                    torch.zeros(num_seeds, num_instances, k * k, dtype=torch.float64).scatter_add_(
+                        -1, batch[:, :, j], ones).view(num_seeds, num_instances, k, k) for j in (0, 1))
+                loss = _grid_losses(methods, logp, pair_counts, preference_counts, bandits.rewards, ref_table,
                                     beta, size)
             else:
                 pair_rewards = expanded_rewards.gather(-1, batch[:, :, :2].flatten(-2))  # (S, I, 2B)

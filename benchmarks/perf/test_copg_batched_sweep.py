@@ -77,3 +77,34 @@ def test_random_sweep_per_instance_and_seed_loop(benchmark):
     bandits, data = _setup()
     runs = benchmark.pedantic(_per_instance_and_seed_loop, args=(bandits, data), rounds=1, iterations=1)
     assert len(runs) == NUM_INSTANCES * SEEDS
+
+
+def main() -> None:
+    """Drift-robust ratio: batched, loop, batched, … in one process; the loop's time over the mean of the batched
+    runs on either side, per pair. ``python benchmarks/perf/test_copg_batched_sweep.py [pairs]``."""
+    import statistics
+    import sys
+    import time
+
+    torch.set_num_threads(1)
+    bandits, data = _setup()
+    _batched(bandits, data), _per_instance_loop(bandits, data)  # warm-up
+
+    def timed(fn) -> float:
+        start = time.perf_counter()
+        fn(bandits, data)
+        return time.perf_counter() - start
+
+    ratios, batched, loops = [], [], []
+    for _ in range(int(sys.argv[1]) if len(sys.argv) > 1 else 9):
+        before, loop, after = timed(_batched), timed(_per_instance_loop), timed(_batched)
+        ratios.append(loop / ((before + after) / 2))
+        batched += [before, after]
+        loops.append(loop)
+    print(f"batched median {statistics.median(batched):.3f} s, per-instance loop median "
+          f"{statistics.median(loops):.3f} s, paired ratio median {statistics.median(ratios):.2f} "
+          f"(min {min(ratios):.2f}, max {max(ratios):.2f})")
+
+
+if __name__ == "__main__":
+    main()
