@@ -70,6 +70,19 @@ PAIR_FIELDS: tuple[str, ...] = ("r1", "r2", "ref1", "ref2", "refw", "refl")
 """Per-pair numbers that do not depend on π: R(y), R(y′), ln π_ref(y), ln π_ref(y′), ln π_ref(y_w), ln π_ref(y_l)."""
 
 
+NAIVE_PG_METHODS: tuple[str, ...] = ("pg_zero_baseline", "pg_value_baseline")
+
+
+def _naive_pg_per_action(method: str, table: torch.Tensor, rewards: torch.Tensor, ref_logp: torch.Tensor,
+                         beta: torch.Tensor) -> torch.Tensor:
+    """Naive PG's loss ℓ(y) of one sample for every action y, (S, I, K): ``policy_gradient_loss`` with b = 0 or
+    b = E_{y∼π}[R(y)] (exact). A pair's loss is ℓ(y) + ℓ(y′), so a minibatch's mean is Σ_y n(y)·ℓ(y) / B."""
+    baseline = 0.0
+    if method == "pg_value_baseline":
+        baseline = (table.exp() * rewards).sum(-1, keepdim=True).detach()
+    return objectives.policy_gradient_loss(table, ref_logp, rewards, beta, baseline)
+
+
 def _method_losses(methods: Sequence[str], logp: torch.Tensor, actions: torch.Tensor, pair: dict[str, torch.Tensor],
                    rewards: torch.Tensor, ref_logp: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     """Minibatch-mean loss of every policy, summed: logp (S, I, M, K); actions (S, I, 4, B) the pair actions
@@ -84,14 +97,11 @@ def _method_losses(methods: Sequence[str], logp: torch.Tensor, actions: torch.Te
     size = actions.shape[-1]
     counts = None
     for m, method in enumerate(methods):
-        if method in ("pg_zero_baseline", "pg_value_baseline"):
+        if method in NAIVE_PG_METHODS:
             if counts is None:  # n(y): occurrences of each action among the 2B samples (y and y′)
                 counts = torch.zeros_like(logp[:, :, 0]).scatter_add_(
                     -1, actions[:, :, :2].flatten(2), torch.ones_like(pair["r1"]).repeat(1, 1, 2))
-            baseline = 0.0
-            if method == "pg_value_baseline":  # b = E_{y∼π}[R(y)], exact
-                baseline = (logp[:, :, m].exp() * rewards).sum(-1, keepdim=True).detach()
-            per_action = objectives.policy_gradient_loss(logp[:, :, m], ref_logp, rewards, beta, baseline)
+            per_action = _naive_pg_per_action(method, logp[:, :, m], rewards, ref_logp, beta)
             total = total + (counts * per_action).sum() / size
             continue
         # gather only this method's two actions per pair from its own (S, I, K) table (a small backward)
@@ -128,13 +138,10 @@ def _grid_losses(methods: Sequence[str], logp: torch.Tensor, pair_counts: torch.
     for m, method in enumerate(methods):
         table = logp[:, :, m]  # (S, I, K)
         lp_row, lp_col = table[..., :, None], table[..., None, :]
-        if method in ("pg_zero_baseline", "pg_value_baseline"):
+        if method in NAIVE_PG_METHODS:
             if action_counts is None:  # n(y): occurrences of y as y or as y′
                 action_counts = pair_counts.sum(-1) + pair_counts.sum(-2)
-            baseline = 0.0
-            if method == "pg_value_baseline":  # b = E_{y∼π}[R(y)], exact
-                baseline = (table.exp() * rewards).sum(-1, keepdim=True).detach()
-            loss, counts = objectives.policy_gradient_loss(table, ref_logp, rewards, beta, baseline), action_counts
+            loss, counts = _naive_pg_per_action(method, table, rewards, ref_logp, beta), action_counts
         elif method == "copg":
             loss = objectives.copg_loss(lp_row, lp_col, ref_row, ref_col, reward_row, reward_col, grid_beta)
             counts = pair_counts
