@@ -1,29 +1,34 @@
 """HDPO simulator speed: scenario-periods per second on one minibatch of the official one-store instance
-(backlogged, Normal(5, 1.6), L = 4, MLP [32, 32, 32] ELU, batch 8,192 × 50 periods)."""
+(backlogged, Normal(5, 1.6), L = 4, MLP [32, 32, 32] ELU, batch 8,192 × 50 periods), forward + backward with
+the hand-written backward pass (``store_bptt``, what HDPO trains with) and with autograd through the generic
+simulator (the reference it is tested against)."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from mdps.inventory.demand import DemandSpec, sample_demand
 from mdps.inventory.hdpo import hdpo_loss
 from mdps.inventory.policies import StoreMLPPolicy
 from mdps.inventory.simulator import simulate_stores
+from mdps.inventory.store_bptt import simulate_stores_mlp
 
 BATCH, PERIODS, LEAD_TIME = 8192, 50, 4
 
 
-def _setup():
+def _setup(simulate=simulate_stores_mlp):
     g = torch.Generator().manual_seed(0)
     batch = {"demand": sample_demand(DemandSpec(), BATCH, 1, PERIODS, g)[None],
              "state": torch.rand(1, BATCH, 1, LEAD_TIME, generator=g) * 5.0}
     policy = StoreMLPPolicy([g], 1, LEAD_TIME, (32, 32, 32), torch.tensor([5.0]))
     h, p = torch.tensor(1.0), torch.tensor(9.0)
-    rollout = lambda pol, b: simulate_stores(pol, b["demand"], b["state"], h, p, False)  # noqa: E731
+    rollout = lambda pol, b: simulate(pol, b["demand"], b["state"], h, p, False)  # noqa: E731
     return policy, rollout, batch
 
 
-def test_hdpo_forward_backward_speed(benchmark):
-    policy, rollout, batch = _setup()
+@pytest.mark.parametrize("simulate", [simulate_stores_mlp, simulate_stores], ids=["handwritten_bptt", "autograd"])
+def test_hdpo_forward_backward_speed(benchmark, simulate):
+    policy, rollout, batch = _setup(simulate)
 
     def step():
         policy.zero_grad(set_to_none=True)
@@ -71,7 +76,7 @@ def main() -> None:
     train, dev = make(32768, PERIODS), make(32768, 100)
     policy = StoreMLPPolicy([g], 1, LEAD_TIME, (32, 32, 32), torch.tensor([5.0])).to(args.device)
     h, p = torch.tensor(1.0, device=args.device), torch.tensor(9.0, device=args.device)
-    rollout = lambda pol, b: simulate_stores(pol, b["demand"], b["state"], h, p, False)  # noqa: E731
+    rollout = lambda pol, b: simulate_stores_mlp(pol, b["demand"], b["state"], h, p, False)  # noqa: E731
     optimizer = torch.optim.Adam(policy.parameters(), lr=3e-3)
     train_time = 0.0
     for epoch in range(1, args.epochs + 1):

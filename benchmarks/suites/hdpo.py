@@ -30,6 +30,7 @@ from mdps.inventory.policies import BaseStockPolicy, EchelonStockPolicy, SerialM
     WarehouseMLPPolicy
 from mdps.inventory.reinforce import GaussianStorePolicy, reinforce_loss
 from mdps.inventory.simulator import simulate_serial, simulate_stores, simulate_warehouse
+from mdps.inventory.store_bptt import simulate_stores_mlp
 from mdps.inventory.solvers import backlog_base_stock_optimum, search_capped_base_stock, search_echelon_stock
 from mdps.inventory.validation import check_costs, check_lead_time, check_positive_int
 
@@ -132,7 +133,11 @@ def _store_data(spec: DemandSpec, gens: Sequence[torch.Generator], scenarios: in
 
 
 def _store_rollout(holding: torch.Tensor, underage: torch.Tensor, lost_sales: bool, round_orders: bool = False):
+    """Stores under ``policy``; a plain ``StoreMLPPolicy`` (HDPO's training and dev runs) takes the hand-written
+    backward pass of ``store_bptt`` (same costs, same gradients, ~1.5× faster per epoch than autograd)."""
     def rollout(policy, batch):
+        if isinstance(policy, StoreMLPPolicy) and not round_orders:
+            return simulate_stores_mlp(policy, batch["demand"], batch["state"], holding, underage, lost_sales)
         return simulate_stores(policy, batch["demand"], batch["state"], holding, underage, lost_sales, round_orders)
     return rollout
 

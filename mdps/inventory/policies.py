@@ -22,6 +22,30 @@ def _uniform(generators: Sequence[torch.Generator], shape: tuple[int, ...], boun
     return torch.stack([(torch.rand(shape, generator=g) * 2 - 1) * bound for g in generators])
 
 
+class _ELU(torch.autograd.Function):
+    """ELU(z) = z for z > 0, e^z − 1 otherwise, written as max(z, exp(min(z, 0)) − 1) (e^z − 1 ≥ z for all z).
+
+    Same function as ``F.elu`` (to ~1e-7 near 0, where e^z − 1 is rounded), about 3× faster on CPU: torch's
+    ``expm1`` kernel is not vectorised, ``exp`` is. The backward is ELU′ from the output (1 where ELU > 0,
+    ELU + 1 elsewhere), as ``F.elu``'s. ``store_bptt`` runs the same forward operations in place."""
+
+    @staticmethod
+    def forward(ctx, z: torch.Tensor) -> torch.Tensor:
+        out = torch.maximum(z, torch.clamp_max(z, 0.0).exp_().sub_(1.0))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (out,) = ctx.saved_tensors
+        return torch.ops.aten.elu_backward(grad, 1.0, 1.0, 1.0, True, out)
+
+
+def elu(z: torch.Tensor) -> torch.Tensor:
+    """ELU with α = 1 (see ``_ELU``)."""
+    return _ELU.apply(z)
+
+
 class BatchedMLP(nn.Module):
     """M independent MLPs (PyTorch's default uniform(±1/√fan_in) initialisation, drawn from each model's
     generator), ELU between layers, no output activation."""
@@ -50,7 +74,7 @@ class BatchedMLP(nn.Module):
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             h = torch.baddbmm(b, h, w)
             if i < last:
-                h = F.elu(h)
+                h = elu(h)
         return h.reshape(*lead, h.shape[-1])
 
 
