@@ -28,23 +28,26 @@ from mdps.inventory.policies import StoreMLPPolicy
 from mdps.inventory.simulator import shift_in, store_period
 
 
-_spare: tuple[tuple, list[torch.Tensor]] | None = None
-"""One idle set of activation buffers, kept for the next rollout of the same shape: a fresh allocation of a few
-hundred MB costs first-touch page faults on every call, more than the arithmetic written into it."""
+_idle: dict[tuple, list[list[torch.Tensor]]] = {}
+"""Idle buffer sets by shape (the last two shapes used, e.g. a training batch's and an evaluation chunk's), kept
+for the next rollouts: a fresh allocation of a few hundred MB costs first-touch page faults on every call, more
+than the arithmetic written into it."""
 
 
 def _take_buffers(shapes: list[tuple[int, ...]], like: torch.Tensor) -> tuple[tuple, list[torch.Tensor]]:
-    global _spare
     key = (tuple(shapes), like.dtype, like.device)
-    if _spare is not None and _spare[0] == key:
-        buffers, _spare = _spare[1], None
-        return key, buffers
+    if _idle.get(key):
+        return key, _idle[key].pop()
     return key, [like.new_empty(shape) for shape in shapes]
 
 
 def _give_back(key: tuple, buffers: list[torch.Tensor]) -> None:
-    global _spare
-    _spare = (key, buffers)
+    sets = _idle.pop(key, [])
+    if len(sets) < 2:
+        sets.append(buffers)
+    _idle[key] = sets  # most recently used last
+    while len(_idle) > 2:
+        del _idle[next(iter(_idle))]
 
 
 class _BufferLease:
@@ -80,14 +83,17 @@ class _StoreMLPRollout(torch.autograd.Function):
         m, b, s, periods = demand.shape
         lead = state.shape[-1]
         slots = periods if keep else 1
+        # activations[i][t]: input of layer i at period t (i = 0: the scaled state); pre[t]: the last layer's
+        # output; then an ELU scratch, the state window, post, and the backward's work buffers
         widest = max((w.shape[2] for w in weights[:-1]), default=1)
-        shapes = [(slots, m, b, w.shape[1]) for w in weights] + [(slots, m, b, s), (m * b * widest,)]
+        shapes = ([(slots, m, b, w.shape[1]) for w in weights]
+                  + [(slots, m, b, s), (m * b * widest,), (periods + lead, m, b, s), (periods, m, b, s)]
+                  + [(m, b, w.shape[1]) for w in weights] * 2)
         key, buffers = _take_buffers(shapes, demand)
         activations, pre, scratch = buffers[:layers], buffers[layers], buffers[layers + 1]
-        window = state.new_zeros(periods + lead, m, b, s)
+        window, post = buffers[layers + 2].zero_(), buffers[layers + 3]
         window[:lead] = state.permute(3, 0, 1, 2)
         demand_by_period = demand.permute(3, 0, 1, 2)
-        post = demand.new_empty(periods, m, b, s)
         order_scale = scale[..., 0]
         for t in range(periods):
             slot = t if keep else 0
@@ -104,17 +110,18 @@ class _StoreMLPRollout(torch.autograd.Function):
         if keep:
             ctx.lease = _BufferLease(key, buffers)
             ctx.lost_sales = lost_sales
-            ctx.save_for_backward(holding, underage, scale, post, *weights)
+            ctx.save_for_backward(holding, underage, scale, *weights)
         else:
             _give_back(key, buffers)
         return costs
 
     @staticmethod
     def backward(ctx, grad_costs: torch.Tensor):
-        holding, underage, scale, post, *weights = ctx.saved_tensors
+        holding, underage, scale, *weights = ctx.saved_tensors
         buffers = ctx.lease.buffers
         layers = len(weights)
-        activations, pre = buffers[:layers], buffers[layers]
+        activations, pre, window, post = buffers[:layers], buffers[layers], buffers[layers + 2], buffers[layers + 3]
+        grad_in, grad_hidden = buffers[layers + 4:2 * layers + 4], buffers[2 * layers + 4:]
         periods, m, b, s = pre.shape
         lead = activations[0].shape[-1] // s
         cost_slope = grad_costs.permute(2, 0, 1).unsqueeze(-1) * (holding - (holding + underage) * (post < 0))
@@ -123,9 +130,7 @@ class _StoreMLPRollout(torch.autograd.Function):
         inverse_scale = (1.0 / scale).permute(3, 0, 1, 2)
         grad_w = [torch.zeros_like(w) for w in weights]
         grad_b = [w.new_zeros(m, 1, w.shape[-1]) for w in weights]
-        grad_in = [activations[i].new_empty(m, b, w.shape[1]) for i, w in enumerate(weights)]
-        grad_hidden = [activations[i].new_empty(m, b, w.shape[1]) for i, w in enumerate(weights)]
-        grad_window = grad_costs.new_zeros(periods + lead, m, b, s)
+        grad_window = window.zero_()  # the state window is free now: it becomes ∂J/∂P, completed in reverse
         for t in range(periods - 1, -1, -1):
             carried = grad_window[t + 1] * passes[t] if passes is not None else grad_window[t + 1]
             grad_window[t] += carried + cost_slope[t]

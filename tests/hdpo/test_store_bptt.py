@@ -89,7 +89,11 @@ def test_repeated_calls_reuse_buffers_without_changing_results():
     policy, demand, state, h, p = _instance(1, 20, 1, 2, 6, False)
     first = torch.autograd.grad(simulate_stores_mlp(policy, demand, state, h, p, False).sum(),
                                 list(policy.parameters()))
+    with torch.no_grad():
+        costs = simulate_stores(policy, demand, state, h, p, False)
     for _ in range(3):
+        with torch.no_grad():  # an evaluation in between uses (and returns) buffers of another shape
+            assert torch.equal(simulate_stores_mlp(policy, demand[:, :7], state[:, :7], h, p, False), costs[:, :7])
         again = torch.autograd.grad(simulate_stores_mlp(policy, demand, state, h, p, False).sum(),
                                     list(policy.parameters()))
         assert all(torch.equal(a, b) for a, b in zip(first, again))
