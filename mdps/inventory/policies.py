@@ -1,6 +1,6 @@
 """Policies, batched over M independent models (one per seed × instance; parameters carry a leading M axis).
 
-- ``BatchedMLP``: M independent MLPs evaluated with one ``baddbmm`` per layer (independent gradients: the loss
+- ``BatchedMLP``: M independent MLPs evaluated with one ``bmm`` per layer (independent gradients: the loss
   is a sum over models, and Adam is element-wise, so training them together equals training them apart).
 - ``StoreMLPPolicy``: the "vanilla" HDPO network for stores without a warehouse: q = μ·softplus(f(x/μ)).
 - ``BaseStockPolicy``: q = (S − Σ_l x^l)⁺;  ``CappedBaseStockPolicy``: q = min((S − Σ_l x^l)⁺, c).
@@ -72,7 +72,7 @@ class BatchedMLP(nn.Module):
         h = x.reshape(self.models, -1, x.shape[-1])
         last = len(self.weights) - 1
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            h = torch.baddbmm(b, h, w)
+            h = torch.bmm(h, w) + b  # (not baddbmm: store_bptt runs these very operations in place)
             if i < last:
                 h = elu(h)
         return h.reshape(*lead, h.shape[-1])

@@ -100,9 +100,9 @@ class _StoreMLPRollout(torch.autograd.Function):
             h = activations[0][slot]
             torch.div(window[t:t + lead].permute(1, 2, 3, 0), scale, out=h.view(m, b, s, lead))
             for i in range(layers - 1):
-                h = torch.baddbmm(biases[i], h, weights[i], out=activations[i + 1][slot])
+                h = torch.bmm(h, weights[i], out=activations[i + 1][slot]).add_(biases[i])
                 h = _elu_(h, scratch[:h.numel()].view(h.shape))
-            out = torch.baddbmm(biases[-1], h, weights[-1], out=pre[slot].view(m, b, s))
+            out = torch.bmm(h, weights[-1], out=pre[slot].view(m, b, s)).add_(biases[-1])
             torch.mul(order_scale, F.softplus(out), out=window[t + lead])
             torch.sub(window[t], demand_by_period[t], out=post[t])
             window[t + 1] += torch.relu(post[t]) if lost_sales else post[t]
