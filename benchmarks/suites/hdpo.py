@@ -134,7 +134,7 @@ def _store_data(spec: DemandSpec, gens: Sequence[torch.Generator], scenarios: in
 
 def _store_rollout(holding: torch.Tensor, underage: torch.Tensor, lost_sales: bool, round_orders: bool = False):
     """Stores under ``policy``; a plain ``StoreMLPPolicy`` (HDPO's training and dev runs) takes the hand-written
-    backward pass of ``store_bptt`` (same costs, same gradients, ~1.5× faster per epoch than autograd)."""
+    backward pass of ``store_bptt`` (same costs, same gradients, ~1.4× faster per minibatch than autograd)."""
     def rollout(policy, batch):
         if isinstance(policy, StoreMLPPolicy) and not round_orders:
             return simulate_stores_mlp(policy, batch["demand"], batch["state"], holding, underage, lost_sales)
