@@ -30,11 +30,16 @@ def shift_in(state: torch.Tensor, post: torch.Tensor, order: torch.Tensor) -> to
     return torch.cat([(post + state[..., 1]).unsqueeze(-1), state[..., 2:], order.unsqueeze(-1)], dim=-1)
 
 
+def period_cost(post: torch.Tensor, holding: torch.Tensor, underage: torch.Tensor) -> torch.Tensor:
+    """cost = h·post + (h + p)·(−post)⁺ ≡ p(−post)⁺ + h(post)⁺ for post-demand on hand ``post``."""
+    return holding * post + (holding + underage) * torch.relu(-post)
+
+
 def store_period(on_hand: torch.Tensor, demand: torch.Tensor, holding: torch.Tensor, underage: torch.Tensor,
                  lost_sales: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """One period at the stores: (cost, post-demand on hand). cost = h·post + (h + p)·(−post)⁺ ≡ p(−post)⁺ + h(post)⁺."""
+    """One period at the stores: (cost, post-demand on hand), cost as in ``period_cost``."""
     post = on_hand - demand
-    cost = holding * post + (holding + underage) * torch.relu(-post)
+    cost = period_cost(post, holding, underage)
     if lost_sales:
         post = torch.relu(post)
     return cost, post

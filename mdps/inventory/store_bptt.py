@@ -24,8 +24,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from mdps.inventory.policies import StoreMLPPolicy
-from mdps.inventory.simulator import shift_in, store_period
+from mdps.inventory.policies import StoreMLPPolicy, elu_into
+from mdps.inventory.simulator import period_cost
 
 
 _idle: dict[tuple, list[list[torch.Tensor]]] = {}
@@ -59,12 +59,6 @@ class _BufferLease:
 
     def __del__(self) -> None:
         _give_back(self.key, self.buffers)
-
-
-def _elu_(z: torch.Tensor, scratch: torch.Tensor) -> torch.Tensor:
-    """In place: the same operations as ``policies.elu`` (max(z, exp(min(z, 0)) − 1)), so the same bits."""
-    torch.clamp_max(z, 0.0, out=scratch).exp_().sub_(1.0)
-    return torch.maximum(z, scratch, out=z)
 
 
 class _StoreMLPRollout(torch.autograd.Function):
@@ -101,12 +95,12 @@ class _StoreMLPRollout(torch.autograd.Function):
             torch.div(window[t:t + lead].permute(1, 2, 3, 0), scale, out=h.view(m, b, s, lead))
             for i in range(layers - 1):
                 h = torch.bmm(h, weights[i], out=activations[i + 1][slot]).add_(biases[i])
-                h = _elu_(h, scratch[:h.numel()].view(h.shape))
+                h = elu_into(h, scratch[:h.numel()].view(h.shape), h)
             out = torch.bmm(h, weights[-1], out=pre[slot].view(m, b, s)).add_(biases[-1])
             torch.mul(order_scale, F.softplus(out), out=window[t + lead])
             torch.sub(window[t], demand_by_period[t], out=post[t])
             window[t + 1] += torch.relu(post[t]) if lost_sales else post[t]
-        costs = (holding * post + (holding + underage) * torch.relu(-post)).sum(-1).permute(1, 2, 0)
+        costs = period_cost(post, holding, underage).sum(-1).permute(1, 2, 0)
         if keep:
             ctx.lease = _BufferLease(key, buffers)
             ctx.lost_sales = lost_sales
