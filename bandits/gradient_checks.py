@@ -14,8 +14,9 @@ import torch
 from torch import Tensor
 
 from bandits import objectives
-from bandits.offline_training import masked_log_probs, regularized_values
+from bandits.offline_training import masked_log_probs
 from bandits.problems import BanditBatch
+from bandits.solvers import regularized_value_torch
 
 LossOnLogProbs = Callable[[Tensor], Tensor]
 
@@ -32,8 +33,8 @@ def per_sample_gradients(logits: Tensor, mask: Tensor, num_samples: int, loss_fn
 def objective_gradient(logits: Tensor, bandits: BanditBatch) -> Tensor:
     """∇_θ J(π_θ) with J(π) = E_π[R] − β·KL(π‖π_ref) (CoPG Eq. 2), by autograd. Returns (I, K)."""
     theta = logits.detach().clone().requires_grad_(True)
-    value = regularized_values(masked_log_probs(theta, bandits.mask), bandits.rewards, bandits.ref_log_probs,
-                               bandits.beta)
+    value = regularized_value_torch(masked_log_probs(theta, bandits.mask), bandits.rewards,
+                                    bandits.ref_log_probs, bandits.beta[..., None])
     (grad,) = torch.autograd.grad(value.sum(), theta)
     return grad
 

@@ -20,8 +20,7 @@ from typing import Literal
 import numpy as np
 
 from bandits.games import check_preference_matrix
-from bandits.nash_solvers import bradley_terry_fit, check_reference, check_tau
-from bandits.solvers import kl_regularized_optimum
+from bandits.solvers import bradley_terry_fit, check_reference, check_tau, kl_regularized_optimum
 
 Opponent = Literal["mixture", "current"]
 

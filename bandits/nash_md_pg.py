@@ -14,8 +14,8 @@ import numpy as np
 import torch
 
 from bandits.games import check_preference_matrix
-from bandits.nash_solvers import check_reference, check_tau
 from bandits.objectives import geometric_mixture_log_probs, nash_md_pg_loss
+from bandits.solvers import check_reference, check_tau
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import torch
 
 from bandits import objectives
 from bandits.problems import PAD_LOGIT, BanditBatch, PairDataset, RewardBandit, check_batch_probabilities
-from bandits.solvers import kl_regularized_optimum
+from bandits.solvers import kl_regularized_optimum, regularized_value_torch
 
 OFFLINE_METHODS: tuple[str, ...] = ("copg", "pg_zero_baseline", "pg_value_baseline", "ipo")
 """The four methods of the paper's Fig. 1."""
@@ -47,13 +47,6 @@ def masked_log_probs(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.log_softmax(torch.where(mask, logits, torch.full_like(logits, PAD_LOGIT)), dim=-1)
 
 
-def regularized_values(logp: torch.Tensor, rewards: torch.Tensor, ref_logp: torch.Tensor,
-                       beta: torch.Tensor) -> torch.Tensor:
-    """J(π) = Σ_y π(y)·(R(y) − β·ln(π(y)/π_ref(y))) (CoPG Eq. 2) from log-probs; β broadcasts like ``logp``
-    without its last axis. Padded actions have π = 0 and contribute exactly 0."""
-    return (logp.exp() * objectives.regularized_reward(rewards, logp, ref_logp, beta[..., None])).sum(-1)
-
-
 def optimal_policies(bandits: BanditBatch) -> tuple[torch.Tensor, torch.Tensor]:
     """π* (I, K) from the independent closed-form solver (one call per instance; not a hot path) and
     J(π*) (I,)."""
@@ -63,7 +56,7 @@ def optimal_policies(bandits: BanditBatch) -> tuple[torch.Tensor, torch.Tensor]:
         optimum[i, m] = torch.as_tensor(kl_regularized_optimum(bandits.ref_probs[i, m].numpy(),
                                                                bandits.rewards[i, m].numpy(), float(bandits.beta[i])))
     logp = torch.where(bandits.mask, optimum.clamp_min(1e-300).log(), torch.full_like(optimum, PAD_LOGIT))
-    return optimum, regularized_values(logp, bandits.rewards, bandits.ref_log_probs, bandits.beta)
+    return optimum, regularized_value_torch(logp, bandits.rewards, bandits.ref_log_probs, bandits.beta[..., None])
 
 
 PAIR_FIELDS: tuple[str, ...] = ("r1", "r2", "ref1", "ref2", "refw", "refl")
@@ -208,7 +201,7 @@ def train_offline_batched(bandits: BanditBatch, data: PairDataset, generators: S
     def regret_now() -> torch.Tensor:
         with torch.no_grad():
             logp = masked_log_probs(logits, mask)
-            return best_value[:, None] - regularized_values(logp, rewards, ref_logp, beta)  # (S, I, M)
+            return best_value[:, None] - regularized_value_torch(logp, rewards, ref_logp, beta[..., None])  # (S, I, M)
 
     history = [regret_now()]
     for _ in range(epochs):
@@ -294,8 +287,3 @@ def exact_copg_optimum(bandit: RewardBandit, mu1: torch.Tensor, mu2: torch.Tenso
                                        max_iter, tolerance)
     return probs[0]
 
-
-def batched_kl(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
-    """KL(p‖q) = Σ p·ln(p/q) over the last axis, with 0·ln 0 = 0 (padded actions have p = q = 0)."""
-    safe_p, safe_q = p.clamp_min(1e-300), q.clamp_min(1e-300)
-    return torch.where(p > 0, p * (safe_p.log() - safe_q.log()), torch.zeros_like(p)).sum(-1)

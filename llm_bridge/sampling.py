@@ -17,7 +17,6 @@ from torch import Tensor, nn
 from bandits.objectives import geometric_mixture_log_probs
 
 
-
 def _cache_keyword(model: nn.Module) -> str:
     return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 

@@ -75,26 +75,11 @@ def k_choice_task(num_prompts: int, rng: np.random.Generator, reward_high: float
     return KChoiceTask(tuple(p for p, _ in chosen), tuple(c for _, c in chosen), rewards)
 
 
-def exact_optimum(ref_logp: np.ndarray, rewards: np.ndarray, beta: float) -> np.ndarray:
-    """π*_K ∝ π_ref,K·exp(R/β) over the last axis (log-space, numerically stable)."""
-    if not beta > 0:
-        raise ValueError(f"beta must be > 0, got {beta}")
-    logits = ref_logp + rewards / beta
-    logits = logits - logits.max(-1, keepdims=True)
-    p = np.exp(logits)
-    return p / p.sum(-1, keepdims=True)
-
-
 def renormalise(logp: np.ndarray) -> np.ndarray:
     """Probabilities over the last axis from (unnormalised) log-probs."""
     z = logp - logp.max(-1, keepdims=True)
     p = np.exp(z)
     return p / p.sum(-1, keepdims=True)
-
-
-def kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """KL(p‖q) over the last axis."""
-    return np.sum(p * (np.log(np.clip(p, 1e-300, None)) - np.log(np.clip(q, 1e-300, None))), -1)
 
 
 # --- scalar reward: small additions ------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from mdps.cpl import bt_reward_loss, cpl_loss
-from mdps.tabular import TabularMDP, check_alpha, log_softmax
+from mdps.tabular import TabularMDP, check_alpha
 
 DIRECTIONS = np.array([[1, 0], [0, 1], [-1, 0], [0, -1]])  # Minigrid's DIR_TO_VEC: right, down, left, up
 LEFT, RIGHT, FORWARD = 0, 1, 2

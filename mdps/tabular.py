@@ -203,14 +203,6 @@ def _check_policy(mdp: TabularMDP, policy: np.ndarray) -> np.ndarray:
     return pi
 
 
-def kl_rows(p: np.ndarray, q: np.ndarray, floor: float = 1e-300) -> np.ndarray:
-    """KL(p‖q) of each row (last axis), with 0·log 0 = 0 and q floored at ``floor``."""
-    p = np.asarray(p, dtype=np.float64)
-    q = np.maximum(np.asarray(q, dtype=np.float64), floor)
-    ratio = np.where(p > 0, p / q, 1.0)
-    return np.sum(np.where(p > 0, p * np.log(ratio), 0.0), axis=-1)
-
-
 def state_occupancy(mdp: TabularMDP, policy: np.ndarray) -> np.ndarray:
     """Discounted: normalised occupancy (1−γ)ρ0ᵀ(I − γP_π)^{-1}, shape (S,). Finite horizon: the state
     distribution d_h at each step h (shape (H, S)) under ``policy`` from ρ0."""

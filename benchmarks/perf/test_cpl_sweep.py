@@ -14,8 +14,15 @@ import torch
 
 from benchmarks.suites.cpl import DiscountedConfig, run_discounted
 from mdps.cpl import cpl_loss, fit_cpl_table
-from mdps.segments import (RowSampler, contrastive_design, masked_uniform_behaviour, preference_labels,
-                           sample_segments, segment_features, segment_scores)
+from mdps.segments import (
+    RowSampler,
+    contrastive_design,
+    masked_uniform_behaviour,
+    preference_labels,
+    sample_segments,
+    segment_features,
+    segment_scores,
+)
 from mdps.tabular import random_mdp, soft_value_iteration
 
 

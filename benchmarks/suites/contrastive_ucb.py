@@ -32,7 +32,7 @@ from benchmarks.plots import save
 from benchmarks.registry import Budget, Claim, Experiment, Result, RunRecord, Suite, Verdict
 from benchmarks.stats import Estimate, combine, decide, loglog_slope, mean_ci
 from mdps.contrastive_ucb import FitSettings, LearnerSpec, episodes_to, run_learner
-from mdps.games import nash_equilibrium, duality_gap, random_lowrank_game, run_game_ucb
+from mdps.games import duality_gap, nash_equilibrium, random_lowrank_game, run_game_ucb
 from mdps.lowrank import check_horizon, check_rank, combination_lock, random_lowrank_mdp
 from mdps.lowrank_nce import fit_free_lbfgs, mean_tv, recovered_transitions, subspace_sin, svd_features
 

@@ -30,19 +30,17 @@ from bandits import gradient_checks as gc
 from bandits.offline_training import (
     ALL_OFFLINE_METHODS,
     OFFLINE_METHODS,
-    batched_kl,
     exact_copg_optimum,
     exact_copg_optimum_batched,
     masked_log_probs,
     optimal_policies,
-    regularized_values,
     train_offline,
     train_offline_batched,
 )
 from bandits.problems import (
+    PAD_LOGIT,
     PAPER_MU1,
     PAPER_MU2,
-    PAD_LOGIT,
     PAPER_TOY_BANDIT,
     BanditBatch,
     PairDataset,
@@ -51,7 +49,7 @@ from bandits.problems import (
     sample_pairs,
     sample_pairs_batched,
 )
-from bandits.solvers import kl_divergence, kl_regularized_optimum, regularized_value
+from bandits.solvers import kl, kl_regularized_optimum, kl_torch, regularized_value, regularized_value_torch
 from bandits.validation import check_full_support, check_positive, check_probabilities
 from benchmarks.plots import curve_band, plot_curves, plt, save  # plots.py selects the Agg backend
 from benchmarks.registry import Budget, Claim, Experiment, Result, RunRecord, Suite, Verdict
@@ -141,7 +139,7 @@ def run_toy_bandit(config: ToyBanditConfig, seeds: Sequence[int]) -> list[Result
         for method in OFFLINE_METHODS:
             curve = run.regret[method][i]
             metrics[f"final_regret/{method}"] = float(curve[-1])
-            metrics[f"final_kl_to_optimum/{method}"] = float(kl_divergence(optimum, run.final_probs[method][i].numpy()))
+            metrics[f"final_kl_to_optimum/{method}"] = float(kl(optimum, run.final_probs[method][i].numpy()))
             series[f"regret/{method}"] = curve.tolist()
         results.append(Result(metrics, series))
     return results
@@ -153,8 +151,8 @@ def run_exact_fixed_point(config: ExactFixedPointConfig, seeds: Sequence[int]) -
     probs = exact_copg_optimum(bandit, torch.tensor(config.mu1, dtype=torch.float64),
                                torch.tensor(config.mu2, dtype=torch.float64))
     optimum = kl_regularized_optimum(bandit.ref_probs, bandit.rewards, bandit.beta)
-    kl = float(kl_divergence(optimum, probs.numpy()))
-    return [Result({"kl_optimum_to_copg": kl, "max_abs_prob_error": float(np.abs(optimum - probs.numpy()).max())})
+    divergence = float(kl(optimum, probs.numpy()))
+    return [Result({"kl_optimum_to_copg": divergence, "max_abs_prob_error": float(np.abs(optimum - probs.numpy()).max())})
             for _ in seeds]
 
 
@@ -295,9 +293,9 @@ def run_random_instances(config: RandomInstancesConfig, seeds: Sequence[int]) ->
     inst = _draw_instances(config, config.instance_seed)
     bandits = inst.bandits
     optimum, best_value = optimal_policies(bandits)
-    exact_kl = batched_kl(optimum, exact_copg_optimum_batched(bandits, inst.mu1, inst.mu2))
+    exact_kl = kl_torch(optimum, exact_copg_optimum_batched(bandits, inst.mu1, inst.mu2))
     ref_logp = torch.where(bandits.mask, bandits.ref_log_probs, torch.full_like(bandits.ref_probs, PAD_LOGIT))
-    ref_regret = best_value - regularized_values(ref_logp, bandits.rewards, bandits.ref_log_probs, bandits.beta)
+    ref_regret = best_value - regularized_value_torch(ref_logp, bandits.rewards, bandits.ref_log_probs, bandits.beta[..., None])
     generators = [torch.Generator().manual_seed(int(seed)) for seed in seeds]
     data = sample_pairs_batched(bandits, inst.mu1, inst.mu2, config.num_pairs, generators)
     run = train_offline_batched(bandits, data, generators, OFFLINE_METHODS, config.epochs, config.batch_size,
@@ -333,16 +331,16 @@ def run_beta_sweep(config: BetaSweepConfig, seeds: Sequence[int]) -> list[Result
                                 config.lr)
     optimum, best_value = optimal_policies(bandits)
     ref_logp = torch.where(bandits.mask, bandits.ref_log_probs, torch.full_like(bandits.ref_probs, PAD_LOGIT))
-    ref_regret = best_value - regularized_values(ref_logp, bandits.rewards, bandits.ref_log_probs, bandits.beta)
+    ref_regret = best_value - regularized_value_torch(ref_logp, bandits.rewards, bandits.ref_log_probs, bandits.beta[..., None])
     results = []
     for s, _ in enumerate(seeds):
         series = {"beta": list(config.betas), "reference_regret": ref_regret.tolist(),
-                  "kl_ref/optimum": batched_kl(optimum, bandits.ref_probs).tolist()}
+                  "kl_ref/optimum": kl_torch(optimum, bandits.ref_probs).tolist()}
         metrics = {}
         for method in ALL_OFFLINE_METHODS:
             curves = run.regret[method][s]
             series[f"final_regret/{method}"] = curves[:, -1].tolist()
-            series[f"kl_ref/{method}"] = batched_kl(run.final_probs[method][s], bandits.ref_probs).tolist()
+            series[f"kl_ref/{method}"] = kl_torch(run.final_probs[method][s], bandits.ref_probs).tolist()
             series[f"converged/{method}"] = [float(has_plateaued(c)) for c in curves.numpy()]
             metrics[f"converged_fraction/{method}"] = float(np.mean(series[f"converged/{method}"]))
         results.append(Result(metrics, series))

@@ -23,16 +23,40 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from bandits.solvers import kl
 from benchmarks.plots import save
 from benchmarks.registry import Budget, Claim, Experiment, Result, RunRecord, Suite, Verdict
 from benchmarks.stats import Estimate, combine, decide, loglog_slope, mean_ci
 from mdps.cpl import fit_bt_reward_table, fit_cpl_table, sft_table
-from mdps.cpl_minigrid import (PairData, grid_task_from_minigrid, noisy_expert, offline_soft_vi, policy_tables,
-                               success_probability, tabularise, train_networks, value_tables)
-from mdps.segments import (contrastive_design, masked_uniform_behaviour, preference_labels, sample_segments,
-                           segment_features, segment_scores)
-from mdps.tabular import (TabularMDP, check_alpha, check_gamma, kl_rows, log_softmax, random_mdp,
-                          soft_policy_evaluation, soft_value_iteration, state_occupancy)
+from mdps.cpl_minigrid import (
+    PairData,
+    grid_task_from_minigrid,
+    noisy_expert,
+    offline_soft_vi,
+    policy_tables,
+    success_probability,
+    tabularise,
+    train_networks,
+    value_tables,
+)
+from mdps.segments import (
+    contrastive_design,
+    masked_uniform_behaviour,
+    preference_labels,
+    sample_segments,
+    segment_features,
+    segment_scores,
+)
+from mdps.tabular import (
+    TabularMDP,
+    check_alpha,
+    check_gamma,
+    log_softmax,
+    random_mdp,
+    soft_policy_evaluation,
+    soft_value_iteration,
+    state_occupancy,
+)
 
 PAPER = "CPL (Hejna et al., ICLR 2024)"
 QUICK_PAIRS = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000)
@@ -262,15 +286,15 @@ def _run_discounted_seed(config: DiscountedConfig, seed: int) -> Result:
         preferred_counts = np.asarray((c_a[:n].multiply(y) + c_b[:n].multiply(1 - y)).sum(0)).ravel()
         fits["sft"] = sft_table(preferred_counts, a_count)
         for method, pi in fits.items():
-            add(f"kl/{method}", kl_rows(opt.policy, pi).mean())
+            add(f"kl/{method}", kl(opt.policy, pi).mean())
         add("value_gap/cpl", np.mean(opt.v - soft_policy_evaluation(mdp, fits["cpl"], alpha)))
         add("entropy/cpl_hard", np.mean(-np.sum(fits["cpl_hard"] * np.log(np.maximum(fits["cpl_hard"], 1e-300)), -1)))
         add("corr_advantage/rlhf", _corr(r_hat, opt.advantage))
         add("corr_reward/rlhf", _corr(r_hat, mdp.rewards))
     softmax_r = np.exp(log_softmax(mdp.rewards, alpha))
-    metrics = {"kl_softmax_reward": float(kl_rows(opt.policy, softmax_r).mean()),
+    metrics = {"kl_softmax_reward": float(kl(opt.policy, softmax_r).mean()),
                "corr_advantage_reward": _corr(opt.advantage, mdp.rewards),
-               "kl_uniform": float(kl_rows(opt.policy, behaviour).mean())}
+               "kl_uniform": float(kl(opt.policy, behaviour).mean())}
     for name, values in series.items():
         if name != "pairs":
             metrics[f"{name}@max"] = values[-1]
@@ -300,7 +324,7 @@ def _run_finite_horizon_seed(config: FiniteHorizonConfig, seed: int) -> Result:
     series: dict[str, list[float]] = {"pairs": [float(n) for n in config.pair_counts]}
 
     def weighted_kl(pi: np.ndarray) -> np.ndarray:
-        return np.sum(occupancy * kl_rows(opt.policy, pi), -1)  # per h
+        return np.sum(occupancy * kl(opt.policy, pi), -1)  # per h
 
     for n in config.pair_counts:
         log_pi, _ = fit_cpl_table(contrastive_design(xt_a[:n], xt_b[:n], labels[:n]), a_count, alpha,
@@ -315,7 +339,7 @@ def _run_finite_horizon_seed(config: FiniteHorizonConfig, seed: int) -> Result:
                             ("corr_advantage/rlhf", _corr(r_hat, opt.advantage.mean(0)))):
             series.setdefault(name, []).append(float(value))
     # how much π*_h depends on h: KL between the first and last step's optimal policies on the data
-    h_dependence = float(np.sum(occupancy[-1] * kl_rows(opt.policy[-1], opt.policy[0])))
+    h_dependence = float(np.sum(occupancy[-1] * kl(opt.policy[-1], opt.policy[0])))
     metrics = {f"{k}@max": v[-1] for k, v in series.items() if k != "pairs"}
     metrics["kl_pi_last_vs_first_step"] = h_dependence
     return Result(metrics, series)
@@ -351,12 +375,12 @@ def _run_conservative_seed(config: ConservativeConfig, seed: int) -> Result:
             log_pi, _ = fit_cpl_table(contrastive_design(x_a, x_b, labels, lam), a_count, alpha,
                                       max_iter=config.max_iter)
             pi = np.exp(log_pi)
-            kl = kl_rows(opt.policy, pi)
-            series.setdefault(f"kl/{regime}", []).append(float(kl.mean()))
+            divergence = kl(opt.policy, pi)
+            series.setdefault(f"kl/{regime}", []).append(float(divergence.mean()))
             if regime == "partial":
                 series.setdefault("unseen_mass_max/partial", []).append(float(pi[masked].max()))
                 series.setdefault("kl_unmasked_states/partial", []).append(
-                    float(kl[config.masked_states:].mean()) if config.masked_states < s_count else 0.0)
+                    float(divergence[config.masked_states:].mean()) if config.masked_states < s_count else 0.0)
     for name, values in series.items():
         if name != "lambda":
             metrics.update({f"{name}@{lam:g}": v for lam, v in zip(config.lambdas, values)})

@@ -17,21 +17,26 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.stats import f as f_dist
 
 from benchmarks.plots import plot_curves, save
 from benchmarks.registry import Budget, Claim, Experiment, Result, RunRecord, Suite, Verdict
 from benchmarks.stats import Estimate, combine, decide, mean_ci
-from scipy.stats import f as f_dist
 from mdps.inventory.demand import DemandSpec, sample_demand
 from mdps.inventory.dp import lost_sales_optimal_cost
 from mdps.inventory.gnn import WarehouseGNNPolicy
 from mdps.inventory.hdpo import evaluate, train_hdpo
-from mdps.inventory.policies import BaseStockPolicy, EchelonStockPolicy, SerialMLPPolicy, StoreMLPPolicy, \
-    WarehouseMLPPolicy
+from mdps.inventory.policies import (
+    BaseStockPolicy,
+    EchelonStockPolicy,
+    SerialMLPPolicy,
+    StoreMLPPolicy,
+    WarehouseMLPPolicy,
+)
 from mdps.inventory.reinforce import GaussianStorePolicy, reinforce_loss
 from mdps.inventory.simulator import simulate_serial, simulate_stores, simulate_warehouse
-from mdps.inventory.store_bptt import simulate_stores_mlp
 from mdps.inventory.solvers import backlog_base_stock_optimum, search_capped_base_stock, search_echelon_stock
+from mdps.inventory.store_bptt import simulate_stores_mlp
 from mdps.inventory.validation import check_costs, check_lead_time, check_positive_int
 
 PAPER = "HDPO (Alvo, Russo & Kanoria, 2023)"

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from bandits import objectives
-from bandits.nash_solvers import exploitability, nash_md_pg_fixed_point, regularized_nash
+from bandits.solvers import exploitability, kl, nash_md_pg_fixed_point, regularized_nash, tilted_policy
 from bandits.validation import check_full_support, check_probabilities
 from benchmarks.plots import plot_curves
 from benchmarks.registry import Budget, Claim, Experiment, Result, RunRecord, Suite, Verdict
@@ -37,11 +37,26 @@ from benchmarks.stats import Estimate, combine, decide, has_plateaued, mean_ci
 from llm_bridge.logprobs import collate, sequence_logprobs
 from llm_bridge.models import DTYPES, LoadedModel, check_model_spec, load_model
 from llm_bridge.sampling import sample_completions
-from llm_bridge.tasks import (ARITHMETIC_TEMPLATE, RPS_MOVES, RPS_PROMPTS, KChoiceTask, arithmetic_prompts,
-                              arithmetic_reward, exact_optimum, k_choice_task, kl, preference_matrix,
-                              renormalise)
-from llm_bridge.train import ESTIMATORS, TRAIN_MODES, PoolPolicy, estimator_loss, sample_pairs, \
-    train_k_choice_on_policy, train_pairs
+from llm_bridge.tasks import (
+    ARITHMETIC_TEMPLATE,
+    RPS_MOVES,
+    RPS_PROMPTS,
+    KChoiceTask,
+    arithmetic_prompts,
+    arithmetic_reward,
+    k_choice_task,
+    preference_matrix,
+    renormalise,
+)
+from llm_bridge.train import (
+    ESTIMATORS,
+    TRAIN_MODES,
+    PoolPolicy,
+    estimator_loss,
+    sample_pairs,
+    train_k_choice_on_policy,
+    train_pairs,
+)
 
 PAPER = "CoPG (Flet-Berliac et al., 2024) / Nash-MD (Munos et al., 2023) on a real LM"
 TrainMode = Literal["last_k", "full", "lora"]
@@ -337,7 +352,7 @@ def _k_choice_seed(config: KChoiceConfig, lm: LoadedModel, seed: int) -> Result:
     setup_s = time.perf_counter() - started
     k = task.num_candidates
     ref_k = renormalise(policy.ref_logp.numpy().reshape(-1, k))
-    optimum = exact_optimum(np.log(ref_k), task.rewards, config.beta)
+    optimum = tilted_policy(np.log(ref_k), task.rewards, config.beta)
     pairs = torch.as_tensor(sample_pairs(rng, config.steps, config.batch_pairs, config.num_prompts, k,
                                          np.asarray(config.mu)))
     reward = torch.as_tensor(task.rewards.reshape(-1), dtype=torch.float64)

@@ -22,14 +22,32 @@ from typing import Literal
 import numpy as np
 import torch
 
-from bandits.games import (ELO_POLICY_VERTICES, ELO_REWARDS, PAPER_REFERENCE, SHIPPED_GAMES, elo_example,
-                           random_antisymmetric_games, random_bradley_terry_games, random_reference,
-                           rater_population, rater_population_nash, rater_weights, restricted_game)
+from bandits.games import (
+    ELO_POLICY_VERTICES,
+    ELO_REWARDS,
+    PAPER_REFERENCE,
+    SHIPPED_GAMES,
+    elo_example,
+    random_antisymmetric_games,
+    random_bradley_terry_games,
+    random_reference,
+    rater_population,
+    rater_population_nash,
+    rater_weights,
+    restricted_game,
+)
 from bandits.nash_dynamics import log_grid, mirror_descent, nash_md_step_sizes, rlhf_policy, simplex_coordinates
 from bandits.nash_md_pg import train_nash_md_pg
-from bandits.nash_solvers import check_reference, kl
-from bandits.solvers import (bradley_terry_fit, exploitability, nash_lp, nash_md_pg_fixed_point,
-                             regularized_exploitability, regularized_nash)
+from bandits.solvers import (
+    bradley_terry_fit,
+    check_reference,
+    exploitability,
+    kl,
+    nash_lp,
+    nash_md_pg_fixed_point,
+    regularized_exploitability,
+    regularized_nash,
+)
 from benchmarks.plots import save
 from benchmarks.registry import Budget, Claim, Experiment, Result, RunRecord, Suite, Verdict
 from benchmarks.stats import Estimate, combine, decide, has_plateaued, loglog_slope, mean_ci

@@ -27,7 +27,6 @@ import torch.nn.functional as F
 from mdps.inventory.policies import StoreMLPPolicy, elu_into
 from mdps.inventory.simulator import period_cost
 
-
 _idle: dict[tuple, list[list[torch.Tensor]]] = {}
 """Idle buffer sets by shape (the last two shapes used, e.g. a training batch's and an evaluation chunk's), kept
 for the next rollouts: a fresh allocation of a few hundred MB costs first-touch page faults on every call, more

@@ -13,7 +13,12 @@ import numpy as np
 import torch
 
 from mdps.minigrid.envs import (
-    HORIZON, BatchFourRooms, FourRooms, LayoutTable, check_env_id, room_of,
+    HORIZON,
+    BatchFourRooms,
+    FourRooms,
+    LayoutTable,
+    check_env_id,
+    room_of,
 )
 from mdps.minigrid.expert import Expert, behaviour_cloning, demonstrations
 from mdps.minigrid.passk import Evaluation, evaluate

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from mdps.minigrid.envs import BatchFourRooms
-from mdps.minigrid.polychromic import room_set_key
 from mdps.minigrid.policy import ActorCritic
+from mdps.minigrid.polychromic import room_set_key
 from mdps.minigrid.rollout import Episodes, run_episodes
 from mdps.minigrid.vines import VineShape, sample_vines, vine_advantages
 

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from mdps.minigrid.envs import BatchFourRooms
-from mdps.minigrid.polychromic import Equivalence, check_vine_shape, make_sets, set_advantages
 from mdps.minigrid.policy import ActorCritic
+from mdps.minigrid.polychromic import Equivalence, check_vine_shape, make_sets, set_advantages
 from mdps.minigrid.rollout import Episodes, run_episodes
 
 

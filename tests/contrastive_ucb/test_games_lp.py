@@ -7,8 +7,15 @@ import itertools
 import numpy as np
 import pytest
 
-from mdps.games import (best_response_values, coarse_correlated_equilibrium, duality_gap, matrix_nash,
-                        nash_equilibrium, random_lowrank_game, run_game_ucb)
+from mdps.games import (
+    best_response_values,
+    coarse_correlated_equilibrium,
+    duality_gap,
+    matrix_nash,
+    nash_equilibrium,
+    random_lowrank_game,
+    run_game_ucb,
+)
 
 
 @pytest.mark.parametrize("payoff, value, x, y", [

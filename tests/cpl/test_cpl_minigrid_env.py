@@ -7,8 +7,16 @@ import numpy as np
 import pytest
 import torch
 
-from mdps.cpl_minigrid import (PairData, grid_task_from_minigrid, noisy_expert, offline_soft_vi, policy_tables,
-                               success_probability, tabularise, train_networks)
+from mdps.cpl_minigrid import (
+    PairData,
+    grid_task_from_minigrid,
+    noisy_expert,
+    offline_soft_vi,
+    policy_tables,
+    success_probability,
+    tabularise,
+    train_networks,
+)
 from mdps.tabular import soft_value_iteration
 
 ENV = "MiniGrid-FourRooms-v0"

@@ -5,10 +5,24 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from mdps.segments import (RowSampler, contrastive_design, masked_uniform_behaviour, preference_labels,
-                           sample_segments, segment_features, segment_scores)
-from mdps.tabular import (TabularMDP, kl_rows, random_mdp, soft_policy_evaluation, soft_value_iteration,
-                          soft_value_iteration_plain, state_occupancy)
+from bandits.solvers import kl
+from mdps.segments import (
+    RowSampler,
+    contrastive_design,
+    masked_uniform_behaviour,
+    preference_labels,
+    sample_segments,
+    segment_features,
+    segment_scores,
+)
+from mdps.tabular import (
+    TabularMDP,
+    random_mdp,
+    soft_policy_evaluation,
+    soft_value_iteration,
+    soft_value_iteration_plain,
+    state_occupancy,
+)
 
 ALPHA = 0.3
 
@@ -54,7 +68,7 @@ def test_advantage_identity_and_soft_bellman(seed):
     # value-gap identity: V* − V^π = α (I − γ P_π)^{-1} KL(π‖π*)
     pi = np.random.default_rng(seed + 10).dirichlet(np.ones(3), size=7)
     p_pi = np.einsum("sa,sat->st", pi, mdp.transitions)
-    gap = ALPHA * np.linalg.solve(np.eye(7) - mdp.gamma * p_pi, kl_rows(pi, opt.policy))
+    gap = ALPHA * np.linalg.solve(np.eye(7) - mdp.gamma * p_pi, kl(pi, opt.policy))
     np.testing.assert_allclose(opt.v - soft_policy_evaluation(mdp, pi, ALPHA), gap, atol=1e-10)
 
 

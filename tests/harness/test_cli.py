@@ -15,7 +15,6 @@ import pytest
 from benchmarks.cli import main
 
 
-
 def _rows(store: Path) -> list[tuple]:
     with sqlite3.connect(store) as db:
         return db.execute("SELECT experiment, config_hash, seed, status, finished_at, metrics FROM runs "

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from benchmarks.registry import ConfigError, load_suites, find_experiment
+from benchmarks.registry import ConfigError, find_experiment, load_suites
 from benchmarks.runner import execute, make_tasks, parse_seeds, plan
 from benchmarks.store import RunRow, open_store, open_store_readonly
 

@@ -9,8 +9,12 @@ from hypothesis import strategies as st
 
 from mdps.inventory.demand import DemandSpec, sample_demand
 from mdps.inventory.gnn import WarehouseGNNPolicy
-from mdps.inventory.policies import (CappedBaseStockPolicy, EchelonStockPolicy, WarehouseMLPPolicy,
-                                     proportional_allocation)
+from mdps.inventory.policies import (
+    CappedBaseStockPolicy,
+    EchelonStockPolicy,
+    WarehouseMLPPolicy,
+    proportional_allocation,
+)
 from mdps.inventory.simulator import simulate_serial, simulate_stores, simulate_warehouse
 
 

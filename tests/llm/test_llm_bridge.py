@@ -10,14 +10,13 @@ import torch
 from scipy import stats
 
 from bandits import objectives
+from bandits.solvers import tilted_policy
 from llm_bridge import models
 from llm_bridge.logprobs import TrunkCache, collate, sequence_logprobs, token_logprobs
 from llm_bridge.models import ByteCodec, load_model, tiny_model
 from llm_bridge.sampling import sample_completions
-from llm_bridge.tasks import (KChoiceTask, arithmetic_reward, exact_optimum, k_choice_task, preference_matrix,
-                              rps_preference)
-from llm_bridge.train import ESTIMATORS, PoolPolicy, estimator_loss, pair_loss, train_k_choice_on_policy, \
-    train_pairs
+from llm_bridge.tasks import KChoiceTask, arithmetic_reward, k_choice_task, preference_matrix, rps_preference
+from llm_bridge.train import ESTIMATORS, PoolPolicy, estimator_loss, pair_loss, train_k_choice_on_policy, train_pairs
 
 PROMPTS = ["hi", "a much longer prompt here", "x", "two words"]
 COMPLETIONS = ["yes", "n", "maybe so, friend", "ok"]
@@ -221,7 +220,7 @@ def test_samples_deterministic_given_generator(tiny):
 def test_train_modes_reduce_copg_kl_and_reset(mode):
     task, policy = _tiny_pool_policy(mode, torch.float32)
     k = task.num_candidates
-    optimum = exact_optimum(np.log(np.exp(policy.ref_logp.numpy().reshape(-1, k))
+    optimum = tilted_policy(np.log(np.exp(policy.ref_logp.numpy().reshape(-1, k))
                                    / np.exp(policy.ref_logp.numpy().reshape(-1, k)).sum(-1, keepdims=True)),
                             task.rewards, 0.5)
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bandits.games import PAPER_REFERENCE, SHIPPED_GAMES, random_antisymmetric_games, random_reference, rock_paper_scissors
+from bandits.games import (
+    PAPER_REFERENCE,
+    SHIPPED_GAMES,
+    random_antisymmetric_games,
+    random_reference,
+    rock_paper_scissors,
+)
 from bandits.nash_dynamics import log_grid, mirror_descent, nash_md_step_sizes, rlhf_policy
-from bandits.nash_solvers import kl
-from bandits.solvers import regularized_nash
+from bandits.solvers import kl, regularized_nash
 
 MU = np.array(PAPER_REFERENCE)
 

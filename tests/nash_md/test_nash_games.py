@@ -6,9 +6,18 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from bandits.games import (SHIPPED_GAMES, check_preference_matrix, dice_game, elo_example, random_antisymmetric_games,
-                           random_bradley_terry_games, rater_population, rater_population_nash, restricted_game,
-                           rock_paper_scissors)
+from bandits.games import (
+    SHIPPED_GAMES,
+    check_preference_matrix,
+    dice_game,
+    elo_example,
+    random_antisymmetric_games,
+    random_bradley_terry_games,
+    rater_population,
+    rater_population_nash,
+    restricted_game,
+    rock_paper_scissors,
+)
 
 
 @pytest.mark.parametrize("name", list(SHIPPED_GAMES))

@@ -7,9 +7,8 @@ import torch
 
 from bandits.games import PAPER_REFERENCE, rock_paper_scissors
 from bandits.nash_md_pg import train_nash_md_pg
-from bandits.nash_solvers import kl
 from bandits.objectives import geometric_mixture_log_probs, nash_md_pg_loss
-from bandits.solvers import nash_md_pg_fixed_point
+from bandits.solvers import kl, nash_md_pg_fixed_point
 
 MU = torch.tensor(PAPER_REFERENCE, dtype=torch.float64)
 P = torch.tensor(rock_paper_scissors())

@@ -7,13 +7,30 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import softmax
 
-from bandits.games import (ELO_POLICY_VERTICES, ELO_REWARDS, PAPER_REFERENCE, SHIPPED_GAMES, elo_example,
-                           random_antisymmetric_games, random_bradley_terry_games, random_reference, rater_population,
-                           restricted_game, rock_paper_scissors)
+from bandits.games import (
+    ELO_POLICY_VERTICES,
+    ELO_REWARDS,
+    PAPER_REFERENCE,
+    SHIPPED_GAMES,
+    elo_example,
+    random_antisymmetric_games,
+    random_bradley_terry_games,
+    random_reference,
+    rater_population,
+    restricted_game,
+    rock_paper_scissors,
+)
 from bandits.nash_dynamics import mirror_descent, nash_md_step_sizes
-from bandits.nash_solvers import kl
-from bandits.solvers import (bradley_terry_fit, exploitability, fixed_point_residual, nash_lp, nash_md_pg_fixed_point,
-                             regularized_exploitability, regularized_nash)
+from bandits.solvers import (
+    bradley_terry_fit,
+    exploitability,
+    fixed_point_residual,
+    kl,
+    nash_lp,
+    nash_md_pg_fixed_point,
+    regularized_exploitability,
+    regularized_nash,
+)
 
 MU = np.array(PAPER_REFERENCE)
 

@@ -12,13 +12,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mdps.minigrid.envs import (
-    TRAIN_CONFIGS, UNSEEN_CONFIGS, BatchFourRooms, FourRooms, LayoutTable, encode, make_env, paper_reward,
-    room_mask, room_of,
+    TRAIN_CONFIGS,
+    UNSEEN_CONFIGS,
+    BatchFourRooms,
+    FourRooms,
+    LayoutTable,
+    encode,
+    make_env,
+    paper_reward,
+    room_mask,
+    room_of,
 )
 from mdps.minigrid.expert import Expert
 from mdps.minigrid.passk import pass_at_k
-from mdps.minigrid.polychromic import diversity, make_sets, polychromic_score, set_advantages
 from mdps.minigrid.policy import ActorCritic
+from mdps.minigrid.polychromic import diversity, make_sets, polychromic_score, set_advantages
 from mdps.minigrid.ppo import TrainArgs, gae, train
 from mdps.minigrid.rollout import run_episodes
 from mdps.minigrid.vines import VineShape, root_steps, sample_vines, vine_advantages

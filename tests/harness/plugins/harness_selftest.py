@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
