@@ -8,6 +8,8 @@ and Azar et al. (2023) for IPO.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
@@ -227,3 +229,77 @@ def set_objective_loss(logp: Tensor, set_scores: Tensor, set_members: Tensor) ->
     gradient). ``logp`` [..., N] are the N samples' (sequence) log-probs."""
     advantages = set_level_advantages(set_scores.detach(), set_members, logp.shape[-1])
     return -advantages * logp
+
+
+# --- the method-name → loss table (the single one: offline trainer, llm_bridge and the llm suite use it) ----------
+LossKind = Literal["scored", "ranked", "per_sample", "group", "opponent"]
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """How a method's per-sample loss reads its data.
+
+    - ``scored``: ``fn(logp, logp′, ref_logp, ref_logp′, R(y), R(y′), β)`` on a pair with scores (CoPG).
+    - ``ranked``: ``fn(logp_w, logp_l, ref_logp_w, ref_logp_l, β)`` on a labelled pair, τ = β (IPO, DPO).
+    - ``per_sample``: ``fn(logp, ref_logp, R, β, baseline)`` on each sample; a pair's loss is the sum of its two
+      samples' losses; ``baseline`` is "zero" (b = 0) or "value" (b = E_π[R], exact, where π is known).
+    - ``group``: ``fn(logp[..., k], ref_logp[..., k], R[..., k], β)`` on k on-policy samples (RLOO).
+    - ``opponent``: ``fn(logp, ref_logp, P(y ≻ y′), τ)`` against an opponent sample y′ (Nash-MD-PG).
+    """
+
+    kind: LossKind
+    fn: Callable[..., Tensor]
+    baseline: Literal["zero", "value"] | None = None
+    on_policy: bool = False
+
+
+def _ranked(loss: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    def ranked(logp_w: Tensor, logp_l: Tensor, ref_logp_w: Tensor, ref_logp_l: Tensor, beta: float | Tensor) -> Tensor:
+        return loss(logp_w, logp_l, ref_logp_w, ref_logp_l, tau=beta)
+    ranked.__doc__ = f"{loss.__name__} with τ = β."
+    return ranked
+
+
+LOSSES: dict[str, LossSpec] = {
+    "copg": LossSpec("scored", copg_loss),
+    "ipo": LossSpec("ranked", _ranked(ipo_loss)),
+    "dpo": LossSpec("ranked", _ranked(dpo_loss)),
+    "pg_zero_baseline": LossSpec("per_sample", policy_gradient_loss, baseline="zero"),
+    "pg_value_baseline": LossSpec("per_sample", policy_gradient_loss, baseline="value"),
+    "rloo": LossSpec("group", rloo_loss, on_policy=True),
+    "nash_md_pg": LossSpec("opponent", nash_md_pg_loss, on_policy=True),
+}
+"""Every estimator by name. Metric keys and configs use these names."""
+
+ALIASES: dict[str, str] = {"pg": "pg_zero_baseline"}
+"""Short names accepted where the context is unambiguous (the llm suite's "pg" is naive PG with b = 0)."""
+
+
+def loss_spec(method: str) -> LossSpec:
+    """The table entry of ``method`` (or of its alias); a ValueError listing the names if unknown."""
+    spec = LOSSES.get(ALIASES.get(method, method))
+    if spec is None:
+        raise ValueError(f"unknown method {method!r} (choose from {', '.join([*LOSSES, *ALIASES])})")
+    return spec
+
+
+def pair_loss(method: str, logp: Tensor, logp_prime: Tensor, ref_logp: Tensor, ref_logp_prime: Tensor,
+              reward: Tensor, reward_prime: Tensor, beta: float | Tensor,
+              first_preferred: Tensor | None = None) -> Tensor:
+    """Per-pair loss of any pair method on (y, y′), looked up in :data:`LOSSES`.
+
+    ``scored`` methods read R(y), R(y′); ``ranked`` ones order the pair by ``first_preferred`` (y_w = y where
+    it is true, else y′); ``per_sample`` ones (b = 0 only: π's value is unknown here) sum the loss of y and y′.
+    """
+    spec = loss_spec(method)
+    if spec.kind == "scored":
+        return spec.fn(logp, logp_prime, ref_logp, ref_logp_prime, reward, reward_prime, beta)
+    if spec.kind == "ranked":
+        if first_preferred is None:
+            raise ValueError(f"{method} needs preference labels (first_preferred)")
+        w = first_preferred.bool()
+        return spec.fn(torch.where(w, logp, logp_prime), torch.where(w, logp_prime, logp),
+                       torch.where(w, ref_logp, ref_logp_prime), torch.where(w, ref_logp_prime, ref_logp), beta)
+    if spec.kind == "per_sample" and spec.baseline == "zero":
+        return spec.fn(logp, ref_logp, reward, beta) + spec.fn(logp_prime, ref_logp_prime, reward_prime, beta)
+    raise ValueError(f"{method} is not a pair method (kind {spec.kind}, baseline {spec.baseline})")

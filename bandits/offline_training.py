@@ -63,17 +63,21 @@ PAIR_FIELDS: tuple[str, ...] = ("r1", "r2", "ref1", "ref2", "refw", "refl")
 """Per-pair numbers that do not depend on π: R(y), R(y′), ln π_ref(y), ln π_ref(y′), ln π_ref(y_w), ln π_ref(y_l)."""
 
 
-NAIVE_PG_METHODS: tuple[str, ...] = ("pg_zero_baseline", "pg_value_baseline")
-
-
-def _naive_pg_per_action(method: str, table: torch.Tensor, rewards: torch.Tensor, ref_logp: torch.Tensor,
-                         beta: torch.Tensor) -> torch.Tensor:
+def _naive_pg_per_action(spec: objectives.LossSpec, table: torch.Tensor, rewards: torch.Tensor,
+                         ref_logp: torch.Tensor, beta: torch.Tensor) -> torch.Tensor:
     """Naive PG's loss ℓ(y) of one sample for every action y, (S, I, K): ``policy_gradient_loss`` with b = 0 or
     b = E_{y∼π}[R(y)] (exact). A pair's loss is ℓ(y) + ℓ(y′), so a minibatch's mean is Σ_y n(y)·ℓ(y) / B."""
     baseline = 0.0
-    if method == "pg_value_baseline":
+    if spec.baseline == "value":
         baseline = (table.exp() * rewards).sum(-1, keepdim=True).detach()
-    return objectives.policy_gradient_loss(table, ref_logp, rewards, beta, baseline)
+    return spec.fn(table, ref_logp, rewards, beta, baseline)
+
+
+def _offline_spec(method: str) -> objectives.LossSpec:
+    """The loss-table entry of an offline method (scored, ranked or per-sample); a ValueError otherwise."""
+    if method not in ALL_OFFLINE_METHODS:
+        raise ValueError(f"unknown offline method {method!r} (choose from {', '.join(ALL_OFFLINE_METHODS)})")
+    return objectives.LOSSES[method]
 
 
 def _method_losses(methods: Sequence[str], logp: torch.Tensor, actions: torch.Tensor, pair: dict[str, torch.Tensor],
@@ -90,25 +94,22 @@ def _method_losses(methods: Sequence[str], logp: torch.Tensor, actions: torch.Te
     size = actions.shape[-1]
     counts = None
     for m, method in enumerate(methods):
-        if method in NAIVE_PG_METHODS:
+        spec = _offline_spec(method)
+        if spec.kind == "per_sample":
             if counts is None:  # n(y): occurrences of each action among the 2B samples (y and y′)
                 counts = torch.zeros_like(logp[:, :, 0]).scatter_add_(
                     -1, actions[:, :, :2].flatten(2), torch.ones_like(pair["r1"]).repeat(1, 1, 2))
-            per_action = _naive_pg_per_action(method, logp[:, :, m], rewards, ref_logp, beta)
+            per_action = _naive_pg_per_action(spec, logp[:, :, m], rewards, ref_logp, beta)
             total = total + (counts * per_action).sum() / size
             continue
         # gather only this method's two actions per pair from its own (S, I, K) table (a small backward)
-        j = 2 if method in ("ipo", "dpo") else 0
+        j = 2 if spec.kind == "ranked" else 0  # ranked methods read (winner, loser), Bradley–Terry labels
         lp_pair = logp[:, :, m].gather(-1, actions[:, :, j:j + 2].flatten(2)).unflatten(2, (2, size))
         lp1, lp2 = lp_pair.unbind(2)
-        if method == "copg":
-            loss = objectives.copg_loss(lp1, lp2, pair["ref1"], pair["ref2"], pair["r1"], pair["r2"], beta)
-        elif method == "ipo":  # τ = β, Bradley–Terry labels
-            loss = objectives.ipo_loss(lp1, lp2, pair["refw"], pair["refl"], tau=beta)
-        elif method == "dpo":  # τ = β
-            loss = objectives.dpo_loss(lp1, lp2, pair["refw"], pair["refl"], tau=beta)
+        if spec.kind == "scored":
+            loss = spec.fn(lp1, lp2, pair["ref1"], pair["ref2"], pair["r1"], pair["r2"], beta)
         else:
-            raise ValueError(f"unknown offline method {method!r} (choose from {', '.join(ALL_OFFLINE_METHODS)})")
+            loss = spec.fn(lp1, lp2, pair["refw"], pair["refl"], beta)
         total = total + loss.mean(-1).sum()
     return total
 
@@ -129,21 +130,18 @@ def _grid_losses(methods: Sequence[str], logp: torch.Tensor, pair_counts: torch.
     grid_beta = beta[..., None]  # (I, 1, 1)
     action_counts = None
     for m, method in enumerate(methods):
+        spec = _offline_spec(method)
         table = logp[:, :, m]  # (S, I, K)
         lp_row, lp_col = table[..., :, None], table[..., None, :]
-        if method in NAIVE_PG_METHODS:
+        if spec.kind == "per_sample":
             if action_counts is None:  # n(y): occurrences of y as y or as y′
                 action_counts = pair_counts.sum(-1) + pair_counts.sum(-2)
-            loss, counts = _naive_pg_per_action(method, table, rewards, ref_logp, beta), action_counts
-        elif method == "copg":
-            loss = objectives.copg_loss(lp_row, lp_col, ref_row, ref_col, reward_row, reward_col, grid_beta)
+            loss, counts = _naive_pg_per_action(spec, table, rewards, ref_logp, beta), action_counts
+        elif spec.kind == "scored":
+            loss = spec.fn(lp_row, lp_col, ref_row, ref_col, reward_row, reward_col, grid_beta)
             counts = pair_counts
-        elif method == "ipo":  # τ = β, Bradley–Terry labels: rows are y_w, columns y_l
-            loss, counts = objectives.ipo_loss(lp_row, lp_col, ref_row, ref_col, tau=grid_beta), preference_counts
-        elif method == "dpo":  # τ = β
-            loss, counts = objectives.dpo_loss(lp_row, lp_col, ref_row, ref_col, tau=grid_beta), preference_counts
-        else:
-            raise ValueError(f"unknown offline method {method!r} (choose from {', '.join(ALL_OFFLINE_METHODS)})")
+        else:  # ranked, Bradley–Terry labels: rows are y_w, columns y_l
+            loss, counts = spec.fn(lp_row, lp_col, ref_row, ref_col, grid_beta), preference_counts
         total = total + torch.dot(counts.reshape(-1), loss.reshape(-1)) / size  # Σ C·ℓ in one pass
     return total
 

@@ -8,7 +8,7 @@ sequence log-probabilities computed by :mod:`llm_bridge.logprobs`.
   every linear layer) or ``last_k`` (only the last k blocks + final norm train; the inputs of block L − k are
   cached once — :class:`llm_bridge.logprobs.TrunkCache`). Reference log-probs of the pool are computed once,
   before training (π_ref = the initial model).
-- :func:`pair_loss`: offline pair losses CoPG / IPO / DPO / naive PG (b = 0).
+- :func:`estimator_loss`: any estimator of ``bandits.objectives.LOSSES`` on a pair (the one name → loss table).
 - :func:`train_pairs`: Adam + gradient clipping on pre-sampled pairs.
 - :func:`train_k_choice_on_policy`: on-policy RLOO, Nash-MD-PG and the polychromic set objective on a K-choice
   task, with the LM restricted (renormalised) to the K candidates of each prompt.
@@ -30,6 +30,7 @@ from llm_bridge.models import LoadedModel, decoder_layers, final_norm
 TrainMode = Literal["last_k", "full", "lora"]
 TRAIN_MODES = ("last_k", "full", "lora")
 PAIR_METHODS = ("copg", "ipo", "dpo", "pg")
+"""Offline pair methods trained by :func:`train_pairs` (names of ``bandits.objectives.LOSSES``; "pg" = b = 0)."""
 ESTIMATORS = (*PAIR_METHODS, "rloo", "nash_md_pg")  # pair estimators; "set" needs M·n samples
 ON_POLICY_METHODS = ("rloo", "nash_md_pg", "set")
 
@@ -102,39 +103,21 @@ def frozen_copy(model: nn.Module) -> nn.Module:
     return reference
 
 
-def pair_loss(method: str, logp: Tensor, logp_prime: Tensor, ref_logp: Tensor, ref_logp_prime: Tensor,
-              reward: Tensor, reward_prime: Tensor, first_preferred: Tensor, beta: float) -> Tensor:
-    """Per-pair loss of ``method`` on the pair (y, y′), from ``bandits.objectives``.
-
-    - ``copg``: CoPG Eq. 18–19 on the scores R(y), R(y′).
-    - ``ipo`` / ``dpo``: preference losses with τ = β; y_w = y where ``first_preferred`` else y′.
-    - ``pg``: naive off-policy PG with b = 0 applied to both samples (CoPG Eq. 8 without importance weights).
-    """
-    if method == "copg":
-        return objectives.copg_loss(logp, logp_prime, ref_logp, ref_logp_prime, reward, reward_prime, beta)
-    if method in ("ipo", "dpo"):
-        w = first_preferred.bool()
-        args = (torch.where(w, logp, logp_prime), torch.where(w, logp_prime, logp),
-                torch.where(w, ref_logp, ref_logp_prime), torch.where(w, ref_logp_prime, ref_logp))
-        return (objectives.ipo_loss if method == "ipo" else objectives.dpo_loss)(*args, tau=beta)
-    if method == "pg":
-        return (objectives.policy_gradient_loss(logp, ref_logp, reward, beta)
-                + objectives.policy_gradient_loss(logp_prime, ref_logp_prime, reward_prime, beta))
-    raise ValueError(f"unknown pair method {method!r} (choose from {', '.join(PAIR_METHODS)})")
-
-
 def estimator_loss(method: str, logp: Tensor, logp_prime: Tensor, ref_logp: Tensor, ref_logp_prime: Tensor,
                    reward: Tensor, reward_prime: Tensor, first_preferred: Tensor, preference: Tensor,
                    beta: float) -> Tensor:
-    """Any estimator on the pair (y, y′): the :func:`pair_loss` methods, ``rloo`` (k = 2 samples y, y′ ∼ π,
-    ``objectives.rloo_loss``) and ``nash_md_pg`` (y ∼ π against y′ with P(y ≻ y′) = ``preference``,
-    ``objectives.nash_md_pg_loss`` with τ = β)."""
-    if method == "rloo":
-        return objectives.rloo_loss(torch.stack([logp, logp_prime], -1), torch.stack([ref_logp, ref_logp_prime], -1),
-                                    torch.stack([reward, reward_prime], -1), beta)
-    if method == "nash_md_pg":
-        return objectives.nash_md_pg_loss(logp, ref_logp, preference, beta)
-    return pair_loss(method, logp, logp_prime, ref_logp, ref_logp_prime, reward, reward_prime, first_preferred, beta)
+    """Any estimator of ``bandits.objectives.LOSSES`` on the pair (y, y′): the pair methods through
+    ``objectives.pair_loss`` (CoPG on the scores, IPO/DPO with τ = β on the labels, naive PG with b = 0 on both
+    samples), ``rloo`` (k = 2 samples y, y′ ∼ π) and ``nash_md_pg`` (y ∼ π against y′ with P(y ≻ y′) =
+    ``preference``, τ = β)."""
+    spec = objectives.loss_spec(method)
+    if spec.kind == "group":
+        return spec.fn(torch.stack([logp, logp_prime], -1), torch.stack([ref_logp, ref_logp_prime], -1),
+                       torch.stack([reward, reward_prime], -1), beta)
+    if spec.kind == "opponent":
+        return spec.fn(logp, ref_logp, preference, beta)
+    return objectives.pair_loss(method, logp, logp_prime, ref_logp, ref_logp_prime, reward, reward_prime, beta,
+                                first_preferred)
 
 
 def _adam_step(policy: PoolPolicy, optimizer: torch.optim.Optimizer, loss: Tensor, clip: float) -> None:
@@ -169,8 +152,8 @@ def train_pairs(policy: PoolPolicy, method: str, pairs: Tensor, rewards: Tensor,
         logp = policy.logprobs(torch.cat([a, b]))
         dtype = logp.dtype
         la, lb = logp[: len(a)], logp[len(a):]
-        loss = pair_loss(method, la, lb, ref[a].to(dtype), ref[b].to(dtype), rewards[a].to(dtype),
-                         rewards[b].to(dtype), first_preferred[step].to(policy.lm.device), beta).mean()
+        loss = objectives.pair_loss(method, la, lb, ref[a].to(dtype), ref[b].to(dtype), rewards[a].to(dtype),
+                                    rewards[b].to(dtype), beta, first_preferred[step].to(policy.lm.device)).mean()
         _adam_step(policy, optimizer, loss, clip)
         if (step + 1) % eval_every == 0 or step == len(pairs) - 1:
             record()

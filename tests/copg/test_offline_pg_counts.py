@@ -2,6 +2,7 @@
 that must equal the per-sample loss of `bandits.objectives.policy_gradient_loss` (value and gradient)."""
 from __future__ import annotations
 
+import pytest
 import torch
 
 from bandits import objectives
@@ -78,3 +79,14 @@ def test_grid_losses_equal_per_sample_losses_for_every_method():
     torch.testing.assert_close(grid, per_sample, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(grad_grid, grad_sample, rtol=1e-10, atol=1e-13)
     assert grad_sample.abs().amax(dim=(0, 1, 3)).min() > 1e-4  # every method has a real gradient
+
+
+def test_loss_table_names_every_estimator_once() -> None:
+    """One name → loss table: the offline trainer's and the LM bridge's methods are all in it."""
+    from bandits.offline_training import ALL_OFFLINE_METHODS
+    from llm_bridge.train import ESTIMATORS
+
+    for method in (*ALL_OFFLINE_METHODS, *ESTIMATORS):
+        assert objectives.loss_spec(method) is objectives.LOSSES[objectives.ALIASES.get(method, method)]
+    with pytest.raises(ValueError, match="unknown method"):
+        objectives.loss_spec("no_such_method")

@@ -16,7 +16,7 @@ from llm_bridge.logprobs import TrunkCache, collate, sequence_logprobs, token_lo
 from llm_bridge.models import ByteCodec, load_model, tiny_model
 from llm_bridge.sampling import sample_completions
 from llm_bridge.tasks import KChoiceTask, arithmetic_reward, k_choice_task, preference_matrix, rps_preference
-from llm_bridge.train import ESTIMATORS, PoolPolicy, estimator_loss, pair_loss, train_k_choice_on_policy, train_pairs
+from llm_bridge.train import ESTIMATORS, PoolPolicy, estimator_loss, train_k_choice_on_policy, train_pairs
 
 PROMPTS = ["hi", "a much longer prompt here", "x", "two words"]
 COMPLETIONS = ["yes", "n", "maybe so, friend", "ok"]
@@ -160,7 +160,7 @@ def test_prop3_on_lm_gradients_ratio_half_beta_cosine_one():
 
     def flat(method):
         lp = policy.logprobs(torch.cat([a, b]))
-        loss = pair_loss(method, lp[:4], lp[4:], ref[a], ref[b], quarter, -quarter, first, beta).mean()
+        loss = objectives.pair_loss(method, lp[:4], lp[4:], ref[a], ref[b], quarter, -quarter, beta, first).mean()
         return torch.cat([x.reshape(-1) for x in torch.autograd.grad(loss, policy.params)])
 
     g_copg, g_ipo = flat("copg"), flat("ipo")
