@@ -175,12 +175,14 @@ def _random_simplex(rng: np.random.Generator, mask: np.ndarray, floor: float) ->
     return (1.0 - floor) * dirichlet + floor * uniform
 
 
-def random_instances(num_instances: int, seed: int, min_actions: int = 3, max_actions: int = 20,
+def random_instances(num_instances: int, rng: np.random.Generator, min_actions: int = 3, max_actions: int = 20,
                      reward_range: tuple[float, float] = (0.0, 2.0), beta_range: tuple[float, float] = (0.25, 2.0),
                      support_floor: float = 0.2) -> RandomInstances:
-    """Random instances (vectorised, one numpy Generator seeded by ``seed``): K ∼ U{min..max},
+    """Random instances (vectorised, every draw from the numpy Generator ``rng``): K ∼ U{min..max},
     R(y) ∼ U(reward_range), β log-uniform on beta_range, and π_ref, μ1, μ2 each a mixture
     (1 − floor)·Dirichlet(1) + floor·uniform, so every action has probability ≥ floor/K (full support)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator, got {type(rng).__name__}")
     if num_instances < 1:
         raise ValueError(f"num_instances must be >= 1, got {num_instances}")
     if not 2 <= min_actions <= max_actions:
@@ -191,7 +193,6 @@ def random_instances(num_instances: int, seed: int, min_actions: int = 3, max_ac
         raise ValueError(f"reward_range must satisfy low <= high, got {reward_range}")
     if not 0 < support_floor <= 1:
         raise ValueError(f"support_floor must be in (0, 1], got {support_floor}")
-    rng = np.random.default_rng(seed)
     sizes = rng.integers(min_actions, max_actions + 1, size=num_instances)
     mask = np.arange(max_actions)[None, :] < sizes[:, None]
     rewards = rng.uniform(*reward_range, size=mask.shape) * mask

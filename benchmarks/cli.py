@@ -1,4 +1,4 @@
-"""The `claimbench` command: list, run, verify, report.
+"""The `claimbench` command: list, plan, run, verify, report, import.
 
 Exit status: 0 on success (a claim that fails is a finding, not an error), 1 when a run crashed,
 2 on bad usage or bad input (one line on stderr naming the bad value, no traceback).
@@ -10,6 +10,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from rich.console import Console
@@ -17,12 +18,34 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from benchmarks.evaluate import evaluate, gather
-from benchmarks.executors import EXECUTORS, ExecutorOptions, check_reachable
+from benchmarks.executors import EXECUTORS, ExecutorOptions, check_reachable, default_workers
 from benchmarks.registry import BUDGETS, ConfigError, Suite, SuiteLoadError, Verdict, load_suites, select
-from benchmarks.runner import PlannedRun, SweepSummary, execute, parse_seeds, plan, provenance
-from benchmarks.store import DEFAULT_STORE, open_store, open_store_readonly
+from benchmarks.report import build_report, count_statuses, verdict_json
+from benchmarks.runner import (
+    PlannedRun,
+    SweepSummary,
+    cost,
+    execute,
+    parse_seeds,
+    plan,
+    provenance,
+    route_overrides,
+)
+from benchmarks.store import (
+    DEFAULT_STORE,
+    merge_plan,
+    open_memory_store,
+    open_store,
+    open_store_readonly,
+    read_source,
+)
 
-STATUS_STYLE = {"holds": "green", "fails": "red", "inconclusive": "yellow", "not run": "dim"}
+STATUS_STYLE = {"holds": "green", "fails": "red", "inconclusive": "yellow", "invalid": "magenta", "not run": "dim"}
+
+
+def _say(console: Console, text: str) -> None:
+    """One plain line (no markup, no highlighting, never wrapped): what scripts and tests read."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 class UsageError(Exception):
@@ -56,6 +79,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--slurm-option", action="append", default=[], metavar="KEY=VALUE",
                         help="submitit: extra executor parameter (e.g. slurm_mem_gb=8), repeatable")
     parser.add_argument("--submitit-folder", help="submitit: folder for job logs (default: a temporary one)")
+    parser.add_argument("--seeds-per-task", type=int, metavar="N",
+                        help="seeds per worker task, overriding each experiment's batching (cluster runs)")
     parser.add_argument("--store", default=str(DEFAULT_STORE), help="SQLite results file")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
 
@@ -66,16 +91,36 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     listing = commands.add_parser("list", help="suites, experiments, budgets and claims")
     listing.add_argument("--json", action="store_true")
+    planning = commands.add_parser("plan", help="runs, tasks and estimated CPU time per experiment (runs nothing)")
+    planning.add_argument("target", nargs="?", help="SUITE or SUITE/EXPERIMENT (default: every suite)")
+    planning.add_argument("--budget", default="quick", choices=BUDGETS)
+    planning.add_argument("--seeds", help="N (seeds 0..N-1), a,b,c or a-b; default: the budget's")
+    planning.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config field")
+    planning.add_argument("--workers", type=int, help="workers the seeds are split over (default: one per CPU)")
+    planning.add_argument("--seeds-per-task", type=int, metavar="N", help="seeds per task (overrides batching)")
+    planning.add_argument("--store", default=str(DEFAULT_STORE),
+                          help="store whose finished runs are skipped and whose durations estimate the time")
+    planning.add_argument("--json", action="store_true")
     run = commands.add_parser("run", help="run a suite or one experiment (skips stored runs)")
     run.add_argument("target", help="SUITE or SUITE/EXPERIMENT")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config field")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a config field (at suite level: for the experiments that have it)")
     _add_run_options(run)
     verify = commands.add_parser("verify", help="run what is missing, then print each claim's verdict")
     verify.add_argument("target", nargs="?", help="SUITE (default: every suite)")
     _add_run_options(verify)
-    report = commands.add_parser("report", help="write reports/README.md and figures from the store")
-    report.add_argument("--store", default=str(DEFAULT_STORE))
+    report = commands.add_parser("report", help="write reports/README.md, verdicts.json, figures and the shipped "
+                                 "rows (reports/results/) from the store, or from shipped rows with --from")
+    source = report.add_mutually_exclusive_group()
+    source.add_argument("--store", default=None, help=f"SQLite results file (default: {DEFAULT_STORE})")
+    source.add_argument("--from", dest="from_results", metavar="RESULTS",
+                        help="regenerate from shipped rows (a folder of *.jsonl.gz or one file); no store, no runs")
     report.add_argument("--out", default="reports", help="output folder")
+    importing = commands.add_parser("import", help="merge rows from results files or stores into a store")
+    importing.add_argument("sources", nargs="+", metavar="FILE|STORE",
+                           help="*.jsonl.gz results files, folders of them, or SQLite stores")
+    importing.add_argument("--store", default=str(DEFAULT_STORE), help="the store to merge into")
+    importing.add_argument("--json", action="store_true")
     return parser
 
 
@@ -83,10 +128,11 @@ def _listing(suites: dict[str, Suite]) -> list[dict[str, Any]]:
     return [{
         "suite": s.name, "paper": s.paper,
         "experiments": [{"name": e.name, "description": e.description,
-                         "budgets": {b: {"seeds": v.seeds, "overrides": dict(v.overrides)} for b, v in e.budgets.items()}}
+                         "budgets": {b: {"seeds": v.seeds, "overrides": dict(v.overrides)}
+                                     for b, v in e.budgets.items()}}
                         for e in s.experiments],
-        "claims": [{"id": c.id, "source": c.source, "statement": c.statement, "experiments": list(c.experiments)}
-                   for c in s.claims],
+        "claims": [{"id": c.id, "source": c.source, "statement": c.statement, "experiments": list(c.experiments),
+                    "controls": list(c.controls)} for c in s.claims],
     } for s in suites.values()]
 
 
@@ -140,24 +186,35 @@ def _executor_options(args: argparse.Namespace) -> ExecutorOptions:
     for key, value in _parse_sets(args.slurm_option).items():
         slurm[key] = int(value) if value.isdigit() else value
     return ExecutorOptions(workers=args.workers or 0, retries=args.retries, address=args.address, slurm=slurm,
-                           folder=args.submitit_folder)
+                           folder=args.submitit_folder, seeds_per_task=args.seeds_per_task)
+
+
+def _check_batching(args: argparse.Namespace) -> None:
+    if args.workers is not None and args.workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+    if args.seeds_per_task is not None and args.seeds_per_task < 1:
+        raise ConfigError(f"--seeds-per-task must be >= 1, got {args.seeds_per_task}")
+
+
+def _select(suites: dict[str, Suite], target: str | None) -> tuple[list, list]:
+    experiments, claims = select(suites, target)
+    if target is not None and target not in suites and not experiments:
+        raise ConfigError(f"unknown suite or experiment {target!r}")
+    return experiments, claims
 
 
 def _prepare(args: argparse.Namespace, suites: dict[str, Suite], target: str | None) -> tuple[list[PlannedRun], list]:
     """Validate everything (target, config overrides, seeds, executor) before touching the store."""
     if args.executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {args.executor!r} (choose from {', '.join(EXECUTORS)})")
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+    _check_batching(args)
     if args.retries < 0:
         raise ConfigError(f"--retries must be >= 0, got {args.retries}")
     if args.address and args.executor != "ray":
         raise ConfigError("--address only applies to --executor ray")
     if args.executor == "ray" and args.address:
         check_reachable(args.address)
-    experiments, claims = select(suites, target)
-    if target is not None and target not in suites and not experiments:
-        raise ConfigError(f"unknown suite or experiment {target!r}")
+    experiments, claims = _select(suites, target)
     return plan(experiments, args.budget, args.seeds, getattr(args, "overrides", {}), None), claims
 
 
@@ -173,6 +230,8 @@ def _print_summary(summary: SweepSummary, err: Console) -> None:
 def _cmd_run(args: argparse.Namespace, suites: dict[str, Suite], out: Console, err: Console) -> int:
     args.overrides = _parse_sets(args.set)
     runs, _ = _prepare(args, suites, args.target)
+    for note in route_overrides([r.experiment for r in runs], args.overrides)[1]:
+        _say(err, note)
     summary = _sweep(args, runs)
     if args.json:
         print(json.dumps({"done": summary.done, "failed": summary.failed, "skipped": summary.skipped,
@@ -205,11 +264,12 @@ def _cmd_verify(args: argparse.Namespace, suites: dict[str, Suite], out: Console
             verdicts.append(verdict)
     finally:
         store.close()
+    counts = count_statuses(verdicts)
     if args.json:
-        print(json.dumps([v.to_json() for v in verdicts], indent=2))
-        _print_summary(summary, err)
-    else:
-        _print_summary(summary, err)
+        print(json.dumps([verdict_json(v, c) for v, c in zip(verdicts, claims)], indent=2))
+    _print_summary(summary, err)
+    _say(err, "verdicts: " + (", ".join(f"{n} {s}" for s, n in counts.items()) or "none"))
+    if not args.json:
         table = Table(title=f"claimbench verify — budget {args.budget}")
         for column in ("claim", "verdict", "statistic", "value [95% CI]", "threshold", "paper"):
             table.add_column(column, overflow="fold")
@@ -224,23 +284,96 @@ def _cmd_verify(args: argparse.Namespace, suites: dict[str, Suite], out: Console
     return 1 if crashed else 0
 
 
-def _cmd_report(args: argparse.Namespace, suites: dict[str, Suite], out: Console) -> int:
-    from benchmarks.report import build_report
-
-    store = open_store_readonly(args.store)
+def _cmd_report(args: argparse.Namespace, suites: dict[str, Suite], out: Console, err: Console) -> int:
+    if args.from_results:  # every row is read and validated before anything is written
+        store = open_memory_store(read_source(args.from_results))
+    else:
+        store = open_store_readonly(args.store or DEFAULT_STORE)
     try:
-        verdicts = build_report(suites, store, args.out)
+        verdicts, shipped = build_report(suites, store, args.out, ship_results=not args.from_results)
     finally:
         store.close()
-    counts = {s: sum(v.status == s for v in verdicts) for s in STATUS_STYLE}
-    out.print(f"wrote {args.out}/README.md: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    counts = count_statuses(verdicts)
+    _say(out, f"wrote {args.out}/README.md: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    for path, (now, before) in shipped.items():
+        change = "" if before is None or before == now else f" (was {before})"
+        _say(err, f"{'removed' if now == 0 else 'wrote'} {path}: {now} rows{change}")
     return 0
+
+
+def _cmd_import(args: argparse.Namespace, out: Console, err: Console) -> int:
+    rows = [row for source in args.sources for row in read_source(source)]
+    target = open_store_readonly(args.store) if Path(args.store).is_file() else None
+    try:  # every source is read and checked against the store before the store is opened for writing
+        new, present = merge_plan(rows, target)
+    finally:
+        if target is not None:
+            target.close()
+    if new:
+        store = open_store(args.store)
+        try:
+            store.insert_exported(new)
+        finally:
+            store.close()
+    if args.json:
+        print(json.dumps({"imported": len(new), "already_present": present, "store": args.store}))
+    else:
+        _say(err, f"imported {len(new)} rows into {args.store} ({present} already present)")
+    return 0
+
+
+def _cmd_plan(args: argparse.Namespace, suites: dict[str, Suite], out: Console) -> int:
+    _check_batching(args)
+    experiments, _ = _select(suites, args.target)
+    overrides = _parse_sets(args.set)
+    store = open_store_readonly(args.store) if Path(args.store).is_file() else None
+    try:
+        runs = plan(experiments, args.budget, args.seeds, overrides, store)
+        lines = cost(runs, args.workers or default_workers(), args.seeds_per_task, store)
+    finally:
+        if store is not None:
+            store.close()
+    totals = {name: _total([getattr(line, name) for line in lines]) for name in ("cpu_s", "cpu_all_s")}
+    if args.json:
+        print(json.dumps({"budget": args.budget, "workers": args.workers or default_workers(),
+                          "experiments": [line.to_json() for line in lines],
+                          "total_cpu_s": totals["cpu_s"], "total_cpu_all_s": totals["cpu_all_s"]}, indent=2))
+        return 0
+    header = ("experiment", "seeds", "stored", "to run", "tasks", "s/seed", "CPU to run", "CPU all seeds")
+    body = [(line.experiment, str(line.seeds), str(line.stored), str(line.to_run), str(line.tasks),
+             "unknown" if line.seconds_per_seed is None else f"{line.seconds_per_seed:.3g} s",
+             _duration(line.cpu_s), _duration(line.cpu_all_s)) for line in lines]
+    body.append(("total", str(sum(line.seeds for line in lines)), str(sum(line.stored for line in lines)),
+                 str(sum(line.to_run for line in lines)), str(sum(line.tasks for line in lines)), "",
+                 _duration(totals["cpu_s"]), _duration(totals["cpu_all_s"])))
+    widths = [max(len(row[i]) for row in (header, *body)) for i in range(len(header))]
+    _say(out, f"claimbench plan — budget {args.budget}, {args.workers or default_workers()} workers")
+    for row in (header, *body):
+        _say(out, "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+    return 0
+
+
+def _total(values: list[float | None]) -> float | None:
+    """The sum, or None ("unknown") if any part is unknown."""
+    return None if any(v is None for v in values) else float(sum(v for v in values if v is not None))
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     out, err = Console(), Console(stderr=True)
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "import":
+            return _cmd_import(args, out, err)
         suites = load_suites()
         if args.command == "list":
             return _cmd_list(args, suites, out)
@@ -248,7 +381,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args, suites, out, err)
         if args.command == "verify":
             return _cmd_verify(args, suites, out, err)
-        return _cmd_report(args, suites, out)
+        if args.command == "plan":
+            return _cmd_plan(args, suites, out)
+        return _cmd_report(args, suites, out, err)
     except (UsageError, ConfigError) as error:
         print(f"claimbench: error: {error}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Mapping, Sequence
 
-from benchmarks.registry import BUDGETS, Claim, RunRecord, Suite, Verdict, config_hash, find_experiment
+from benchmarks.registry import BUDGETS, STATUSES, Claim, RunRecord, Suite, Verdict, config_hash, find_experiment
 from benchmarks.store import Store
 
 
@@ -33,7 +33,10 @@ def evaluate(claim: Claim, records: Mapping[str, list[RunRecord]]) -> tuple[Verd
         return Verdict(claim.id, "not run", "-", None, None, None, claim.paper_value,
                        explanation=f"no finished runs of {', '.join(missing)}"), None
     try:
-        return claim.check(records), None
+        verdict = claim.check(records)
+        if verdict.status not in STATUSES:
+            raise ValueError(f"check returned status {verdict.status!r} (valid: {', '.join(STATUSES)})")
+        return verdict, None
     except Exception:  # noqa: BLE001 - a broken check is reported, the other claims still get verdicts
         error = traceback.format_exc(limit=6)
         return Verdict(claim.id, "inconclusive", "-", None, None, None, claim.paper_value,

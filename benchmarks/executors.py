@@ -67,6 +67,8 @@ class ExecutorOptions:
     """submitit: extra executor parameters (e.g. slurm_partition, timeout_min)."""
     folder: str | None = None
     """submitit: folder for job logs and pickles (default: a temporary folder removed afterwards)."""
+    seeds_per_task: int | None = None
+    """Seeds per task, overriding each experiment's own batching (``--seeds-per-task``, for cluster runs)."""
 
 
 # ----------------------------------------------------------------------------------------------- the worker side

@@ -13,7 +13,8 @@ import numpy as np  # noqa: E402
 from benchmarks.stats import mean_ci  # noqa: E402
 
 
-def curve_band(curves: Sequence[Sequence[float]], stride: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def curve_band(curves: Sequence[Sequence[float]],
+               stride: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """x, mean and 95% bootstrap CI over seeds (rows) at every ``stride``-th point of equal-length curves."""
     y = np.asarray(curves, dtype=float)
     x = np.arange(y.shape[1])[::stride]

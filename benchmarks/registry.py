@@ -23,7 +23,11 @@ from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 BUDGETS: tuple[str, ...] = ("smoke", "quick", "full")
 
-VerdictStatus = Literal["holds", "fails", "inconclusive", "not run"]
+VerdictStatus = Literal["holds", "fails", "inconclusive", "invalid", "not run"]
+"""holds / fails: the interval is on one side of the threshold; inconclusive: it straddles it, or too few seeds;
+invalid: a control failed or a precondition of the claim is absent, so this run cannot judge the claim (the
+details name which; never reported as fails); not run: an experiment the claim needs has no finished run."""
+STATUSES: tuple[str, ...] = get_args(VerdictStatus)
 
 
 class ConfigError(ValueError):
@@ -55,7 +59,9 @@ class Experiment:
     """A named experiment. ``run(config, seeds)`` is pure: no I/O, no globals, one explicit RNG per seed.
 
     ``seeds_per_task`` bounds how many seeds one worker task receives (vectorised experiments batch them);
-    ``None`` splits the seeds evenly over the workers.
+    ``None`` splits the seeds evenly over the workers. ``seed_isolation_rtol`` is the relative tolerance within
+    which a seed's metrics must agree whether it runs alone or batched with other seeds (0.0: bit-identical; a
+    batched float32 kernel whose rounding depends on the batch shape may declare e.g. 1e-6).
     """
 
     name: str
@@ -64,6 +70,11 @@ class Experiment:
     budgets: Mapping[str, Budget]
     description: str = ""
     seeds_per_task: int | None = None
+    seed_isolation_rtol: float = 0.0
+
+    def config_keys(self) -> tuple[str, ...]:
+        """The names of the config fields ``--set`` may override."""
+        return tuple(f.name for f in dataclasses.fields(self.config_cls))
 
     def config(self, budget: str, overrides: Mapping[str, str] | None = None) -> Any:
         """The config for ``budget`` with user overrides (strings from ``--set k=v``) parsed and validated."""
@@ -125,7 +136,10 @@ class RunRecord:
 
 @dataclass(frozen=True)
 class Claim:
-    """A published claim and its check. ``check`` receives, per experiment name, the finished runs."""
+    """A published claim and its check. ``check`` receives, per experiment name, the finished runs.
+
+    ``controls`` describes, one string each, the controls the check runs (e.g. "β = 0 greedy must not reach a
+    0.1-optimal policy"); a failed control makes the verdict ``invalid``, never ``fails``."""
 
     id: str
     paper: str
@@ -135,6 +149,7 @@ class Claim:
     check: Callable[[Mapping[str, list[RunRecord]]], Verdict]
     paper_value: str | None = None
     plot: Callable[[Mapping[str, list[RunRecord]], str], None] | None = None
+    controls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,25 +166,47 @@ def _finite_or_none(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-def load_suites() -> dict[str, Suite]:
-    """Import every suite module (built-in and ``CLAIMBENCH_PLUGINS``) and return them by name."""
+def suite_modules() -> list[str]:
+    """The module names that hold suites: each sub-package (``benchmarks/suites/<paper>/``) or module of
+    ``benchmarks.suites`` not starting with "_" (restricted to ``CLAIMBENCH_SUITES`` when set), then the modules
+    or packages named in ``CLAIMBENCH_PLUGINS``."""
     import benchmarks.suites
 
     wanted = {m.strip() for m in os.environ.get("CLAIMBENCH_SUITES", "").split(",") if m.strip()}
     modules = [f"benchmarks.suites.{m.name}" for m in pkgutil.iter_modules(benchmarks.suites.__path__)
                if not m.name.startswith("_") and (not wanted or m.name in wanted)]
-    modules += [m.strip() for m in os.environ.get("CLAIMBENCH_PLUGINS", "").split(",") if m.strip()]
+    return modules + [m.strip() for m in os.environ.get("CLAIMBENCH_PLUGINS", "").split(",") if m.strip()]
+
+
+def load_suite(module_name: str) -> Suite:
+    """The ``SUITE`` of one suite module or package; a SuiteLoadError if it cannot be imported or has none."""
+    try:
+        suite = importlib.import_module(module_name).SUITE
+    except (ImportError, AttributeError) as error:
+        raise SuiteLoadError(f"suite module {module_name} failed to load: {error} "
+                             f"(set CLAIMBENCH_SUITES to load only some suites)") from error
+    if not isinstance(suite, Suite):
+        raise SuiteLoadError(f"suite module {module_name}: SUITE is a {type(suite).__name__}, not a Suite")
+    return suite
+
+
+def load_suites() -> dict[str, Suite]:
+    """Import every suite (built-in and ``CLAIMBENCH_PLUGINS``) and return them by name."""
     suites: dict[str, Suite] = {}
-    for module_name in modules:
-        try:
-            suite = importlib.import_module(module_name).SUITE
-        except (ImportError, AttributeError) as error:
-            raise SuiteLoadError(f"suite module {module_name} failed to load: {error} "
-                                 f"(set CLAIMBENCH_SUITES to load only some suites)") from error
+    for module_name in suite_modules():
+        suite = load_suite(module_name)
         if suite.name in suites:
-            raise RuntimeError(f"two suites are named {suite.name!r}")
+            raise SuiteLoadError(f"two suites are named {suite.name!r} ({module_name} is the second)")
         suites[suite.name] = suite
     return suites
+
+
+def suite_of(suites: Mapping[str, Suite], experiment_name: str) -> str:
+    """The name of the suite that owns the experiment (its registry entry), else the part before "/"."""
+    for suite in suites.values():
+        if any(e.name == experiment_name for e in suite.experiments):
+            return suite.name
+    return experiment_name.split("/")[0]
 
 
 def find_experiment(suites: Mapping[str, Suite], name: str) -> Experiment:

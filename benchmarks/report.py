@@ -1,4 +1,5 @@
-"""`claimbench report`: reports/README.md (one verdict table) and reports/figures/*.png, from the store only."""
+"""`claimbench report`: reports/README.md (one verdict table), verdicts.json, reports/figures/*.png and the rows
+behind them (reports/results/<suite>.jsonl.gz), from a store, or from shipped rows alone (``--from``)."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,10 +8,19 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from benchmarks.evaluate import best_budget, evaluate, gather
-from benchmarks.registry import Suite, Verdict
-from benchmarks.store import Store
+from benchmarks.registry import STATUSES, Claim, ConfigError, Suite, Verdict, config_hash, find_experiment, suite_of
+from benchmarks.store import Store, read_results, write_results
 
-STATUS_MARK = {"holds": "✅ holds", "fails": "❌ fails", "inconclusive": "⚠️ inconclusive", "not run": "— not run"}
+STATUS_MARK = {"holds": "✅ holds", "fails": "❌ fails", "inconclusive": "⚠️ inconclusive", "invalid": "⛔ invalid",
+               "not run": "— not run"}
+STATISTICS_NOTE = (
+    "Seeds are the unit of replication. A mean over fewer than 20 seeds has a Student-t 95% interval, from 20 seeds "
+    "a BCa bootstrap (fixed seed); medians and interquartile means a BCa bootstrap; two methods run on the same "
+    "seeds are compared by per-seed differences or log-ratios; one-sided claims use one-sided bounds. A stochastic "
+    "statistic needs at least 5 seeds, else the verdict is inconclusive (\"too few seeds\"); exact checks (float "
+    "identities, solver residuals) may use one. A claim whose control failed, or whose precondition is absent in "
+    "this run, is ⛔ invalid (the details say which), never ❌ fails."
+)
 
 
 def _number(x: float | None) -> str:
@@ -24,37 +34,60 @@ def _statistic_cell(verdict: Verdict) -> str:
     return f"{verdict.statistic}: **{_number(verdict.value)}**{ci}"
 
 
-def build_report(suites: Mapping[str, Suite], store: Store, out_dir: str | Path = "reports") -> list[Verdict]:
+def verdict_json(verdict: Verdict, claim: Claim) -> dict:
+    """A verdict as ``verify --json`` and verdicts.json print it, with the controls its claim declares."""
+    return {**verdict.to_json(), "controls": list(claim.controls)}
+
+
+def count_statuses(verdicts: list[Verdict]) -> dict[str, int]:
+    """How many verdicts have each status, in the order of :data:`STATUSES` (zeros left out)."""
+    counts = {s: sum(v.status == s for v in verdicts) for s in STATUSES}
+    return {s: n for s, n in counts.items() if n}
+
+
+def build_report(suites: Mapping[str, Suite], store: Store, out_dir: str | Path = "reports",
+                 ship_results: bool = True) -> tuple[list[Verdict], dict[str, tuple[int, int | None]]]:
     """Check every claim at the largest budget with stored runs, draw its figure, write README.md and
-    verdicts.json under ``out_dir``. Returns the verdicts."""
+    verdicts.json under ``out_dir``; with ``ship_results``, also the rows behind each claim's verdict, one file per
+    suite, ``out_dir/results/<suite>.jsonl.gz`` (a suite with no rows gets its file removed, so the shipped rows
+    always match the README). Returns the verdicts and, per results file written, (rows now, rows before or None)."""
     out = Path(out_dir)
     (out / "figures").mkdir(parents=True, exist_ok=True)
-    rows, verdicts, sections = [], [], []
-    for suite in suites.values():
-        for claim in suite.claims:
-            budget = best_budget(claim, suites, store)
-            records = gather(claim, suites, store, budget) if budget else {n: [] for n in claim.experiments}
-            verdict, _ = evaluate(claim, records)
-            if claim.plot and budget:
-                figure = f"figures/{claim.id}.png"
-                claim.plot(records, str(out / figure))
-                verdict = dataclasses.replace(verdict, figure=figure)
-            verdicts.append(verdict)
-            seeds = sorted({r.seed for runs in records.values() for r in runs})
-            link = f"[figure]({verdict.figure})" if verdict.figure else "–"
-            rows.append(f"| `{claim.id}` | {claim.paper} | {claim.source} | {claim.statement} | "
-                        f"{_statistic_cell(verdict)} | {claim.paper_value or '–'} | "
-                        f"{STATUS_MARK[verdict.status]} | {link} |")
-            sections.append(f"### `{claim.id}` — {STATUS_MARK[verdict.status]}\n\n"
-                            f"Budget: {budget or 'none'}; seeds: {len(seeds)}; threshold: "
-                            f"{_number(verdict.threshold)}.\n\n{verdict.explanation}\n"
-                            + (f"\n![{claim.id}]({verdict.figure})\n" if verdict.figure else ""))
+    rows, verdicts, sections, pairs = [], [], [], []
+    claims = [claim for suite in suites.values() for claim in suite.claims]
+    for claim in claims:
+        budget = best_budget(claim, suites, store)
+        records = gather(claim, suites, store, budget) if budget else {n: [] for n in claim.experiments}
+        if budget:
+            pairs += [(n, config_hash(find_experiment(suites, n).config(budget))) for n in claim.experiments]
+        verdict, _ = evaluate(claim, records)
+        if claim.plot and budget:
+            figure = f"figures/{claim.id}.png"
+            claim.plot(records, str(out / figure))
+            verdict = dataclasses.replace(verdict, figure=figure)
+        verdicts.append(verdict)
+        seeds = sorted({r.seed for runs in records.values() for r in runs})
+        link = f"[figure]({verdict.figure})" if verdict.figure else "–"
+        rows.append(f"| `{claim.id}` | {claim.paper} | {claim.source} | {claim.statement} | "
+                    f"{_statistic_cell(verdict)} | {claim.paper_value or '–'} | "
+                    f"{STATUS_MARK[verdict.status]} | {link} |")
+        controls = "".join(f"\n- control: {c}" for c in claim.controls)
+        sections.append(f"### `{claim.id}` — {STATUS_MARK[verdict.status]}\n\n"
+                        f"Budget: {budget or 'none'}; seeds: {len(seeds)}; threshold: "
+                        f"{_number(verdict.threshold)}.\n{controls}\n\n{verdict.explanation}\n"
+                        + (f"\n![{claim.id}]({verdict.figure})\n" if verdict.figure else ""))
+    counts = count_statuses(verdicts)
     text = "\n".join([
         "# claimbench report",
         "",
-        "Generated by `claimbench report` from the results store; do not edit by hand. Each claim is checked at "
-        "the largest budget with stored runs (full, then quick, then smoke). The statistic is a mean over seeds "
-        "with a 95% percentile-bootstrap CI (fixed bootstrap seed) unless the claim says otherwise.",
+        "Generated by `claimbench report`; do not edit by hand. Each claim is checked at the largest budget with "
+        "stored runs (full, then quick, then smoke). The rows behind every verdict are in `results/<suite>.jsonl.gz`; "
+        "`claimbench report --from reports/results` regenerates this page, `verdicts.json` and the figures from them "
+        "without running anything.",
+        "",
+        STATISTICS_NOTE,
+        "",
+        "Verdicts: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".",
         "",
         "| claim | paper | source | statement | our statistic [95% CI] | paper | verdict | figure |",
         "|---|---|---|---|---|---|---|---|",
@@ -65,5 +98,33 @@ def build_report(suites: Mapping[str, Suite], store: Store, out_dir: str | Path 
         *sections,
     ])
     (out / "README.md").write_text(text + "\n")
-    (out / "verdicts.json").write_text(json.dumps([v.to_json() for v in verdicts], indent=2) + "\n")
-    return verdicts
+    (out / "verdicts.json").write_text(
+        json.dumps([verdict_json(v, c) for v, c in zip(verdicts, claims)], indent=2) + "\n")
+    shipped = _ship(suites, store, sorted(set(pairs)), out / "results") if ship_results else {}
+    return verdicts, shipped
+
+
+def _ship(suites: Mapping[str, Suite], store: Store, pairs: list[tuple[str, str]],
+          folder: Path) -> dict[str, tuple[int, int | None]]:
+    """Write each suite's rows (the (experiment, config hash) pairs the report used) to folder/<suite>.jsonl.gz."""
+    by_suite: dict[str, list[dict]] = {name: [] for name in suites}
+    for experiment, digest in pairs:
+        by_suite.setdefault(suite_of(suites, experiment), []).extend(store.exported(experiment, digest))
+    written = {}
+    for suite, suite_rows in by_suite.items():
+        path = folder / f"{suite}.jsonl.gz"
+        before = _row_count(path)
+        if suite_rows:
+            written[str(path)] = (write_results(path, suite_rows), before)
+        elif path.is_file():
+            path.unlink()
+            written[str(path)] = (0, before)
+    return written
+
+
+def _row_count(path: Path) -> int | None:
+    """Rows in an existing results file (None if there is none or it cannot be read)."""
+    try:
+        return len(read_results(path)) if path.is_file() else None
+    except ConfigError:
+        return None

@@ -10,6 +10,7 @@ import dataclasses
 import importlib.metadata
 import json
 import math
+import statistics
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -62,14 +63,36 @@ def parse_seeds(text: str | None, default: int) -> tuple[int, ...]:
     return seeds
 
 
+def route_overrides(experiments: Sequence[Experiment],
+                    overrides: Mapping[str, str]) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Which ``--set`` keys go to which experiment: per experiment name, the overrides whose key is one of its
+    config fields, and one note per key that only some experiments have. One experiment gets every key (its
+    config rejects unknown ones with the valid keys). A key that no selected experiment has is a ConfigError
+    naming it and each experiment's valid keys."""
+    if len(experiments) == 1:
+        return {experiments[0].name: dict(overrides)}, []
+    routed: dict[str, dict[str, str]] = {e.name: {} for e in experiments}
+    notes = []
+    for key, value in overrides.items():
+        takers = [e.name for e in experiments if key in e.config_keys()]
+        if not takers:
+            valid = "; ".join(f"{e.name}: {', '.join(e.config_keys())}" for e in experiments)
+            raise ConfigError(f"unknown config key {key!r}: no selected experiment has it (valid keys — {valid})")
+        for name in takers:
+            routed[name][key] = value
+        if len(takers) < len(experiments):
+            others = [e.name for e in experiments if e.name not in takers]
+            notes.append(f"--set {key} applies to {', '.join(takers)} only (not {', '.join(others)})")
+    return routed, notes
+
+
 def plan(experiments: Sequence[Experiment], budget: str, seeds_text: str | None,
          overrides: Mapping[str, str], store: Store | None) -> list[PlannedRun]:
     """Configs (validated) and missing seeds of every experiment. Raises ConfigError on bad input."""
+    routed, _ = route_overrides(experiments, overrides)
     runs = []
     for experiment in experiments:
-        applicable = {k: v for k, v in overrides.items()
-                      if len(experiments) == 1 or k in {f.name for f in dataclasses.fields(experiment.config_cls)}}
-        config = experiment.config(budget, applicable)
+        config = experiment.config(budget, routed[experiment.name])
         seeds = parse_seeds(seeds_text, experiment.budgets[budget].seeds)
         digest = config_hash(config)
         done = store.done_seeds(experiment.name, digest) if store else set()
@@ -77,16 +100,63 @@ def plan(experiments: Sequence[Experiment], budget: str, seeds_text: str | None,
     return runs
 
 
-def make_tasks(runs: Sequence[PlannedRun], workers: int) -> list[Task]:
-    """Split each run's missing seeds into tasks: evenly over the workers, at most ``seeds_per_task`` each."""
+def make_tasks(runs: Sequence[PlannedRun], workers: int, seeds_per_task: int | None = None) -> list[Task]:
+    """Split each run's missing seeds into tasks of at most ``seeds_per_task`` seeds (the command line's
+    ``--seeds-per-task``, else the experiment's own), or evenly over the workers when neither is set."""
+    if seeds_per_task is not None and seeds_per_task < 1:
+        raise ConfigError(f"--seeds-per-task must be >= 1, got {seeds_per_task}")
     tasks = []
     for run in runs:
         if not run.missing:
             continue
-        size = run.experiment.seeds_per_task or math.ceil(len(run.missing) / workers)
+        size = seeds_per_task or run.experiment.seeds_per_task or math.ceil(len(run.missing) / workers)
         for start in range(0, len(run.missing), size):
             tasks.append(Task(run.experiment.name, run.config, run.config_hash, run.missing[start:start + size]))
     return tasks
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """``claimbench plan``: one experiment's seeds, what is stored, the tasks left and the estimated CPU time."""
+
+    experiment: str
+    config_hash: str
+    seeds: int
+    stored: int
+    to_run: int
+    tasks: int
+    seconds_per_seed: float | None
+    """Median stored wall seconds per seed at this config; None when the store has none (unknown)."""
+
+    @property
+    def cpu_s(self) -> float | None:
+        """Estimated CPU seconds of the seeds left to run (seconds per seed × seeds to run)."""
+        if self.to_run == 0:
+            return 0.0
+        return None if self.seconds_per_seed is None else self.seconds_per_seed * self.to_run
+
+    @property
+    def cpu_all_s(self) -> float | None:
+        """Estimated CPU seconds of every seed of the plan, stored or not (what a fresh cluster run costs)."""
+        return None if self.seconds_per_seed is None else self.seconds_per_seed * self.seeds
+
+    def to_json(self) -> dict[str, Any]:
+        return {"experiment": self.experiment, "config_hash": self.config_hash, "seeds": self.seeds,
+                "stored": self.stored, "to_run": self.to_run, "tasks": self.tasks,
+                "seconds_per_seed": self.seconds_per_seed, "cpu_s": self.cpu_s, "cpu_all_s": self.cpu_all_s}
+
+
+def cost(runs: Sequence[PlannedRun], workers: int, seeds_per_task: int | None,
+         store: Store | None) -> list[CostLine]:
+    """Per planned run: seeds, stored, to run, tasks (as :func:`make_tasks` would split them) and the CPU time
+    estimated from the store's durations of the same experiment and config."""
+    lines = []
+    for run in runs:
+        durations = store.durations(run.experiment.name, run.config_hash) if store else []
+        lines.append(CostLine(run.experiment.name, run.config_hash, len(run.seeds), len(run.seeds) - len(run.missing),
+                              len(run.missing), len(make_tasks([run], workers, seeds_per_task)),
+                              statistics.median(durations) if durations else None))
+    return lines
 
 
 def execute(runs: Sequence[PlannedRun], store: Store, executor: str = "local",
@@ -96,7 +166,7 @@ def execute(runs: Sequence[PlannedRun], store: Store, executor: str = "local",
     options = options or ExecutorOptions()
     workers = options.workers or default_workers()
     summary = SweepSummary(skipped=sum(len(r.seeds) - len(r.missing) for r in runs))
-    tasks = make_tasks(runs, workers)
+    tasks = make_tasks(runs, workers, options.seeds_per_task)
     if not tasks:
         return summary
     backend = make_backend(executor, options)

@@ -29,9 +29,14 @@ from llm_bridge.models import LoadedModel, decoder_layers, final_norm
 
 TrainMode = Literal["last_k", "full", "lora"]
 TRAIN_MODES = ("last_k", "full", "lora")
-PAIR_METHODS = ("copg", "ipo", "dpo", "pg")
-"""Offline pair methods trained by :func:`train_pairs` (names of ``bandits.objectives.LOSSES``; "pg" = b = 0)."""
-ESTIMATORS = (*PAIR_METHODS, "rloo", "nash_md_pg")  # pair estimators; "set" needs M·n samples
+_SHORT_NAMES = {name: short for short, name in objectives.ALIASES.items()}
+ESTIMATORS = tuple(_SHORT_NAMES.get(name, name) for name, spec in objectives.LOSSES.items() if spec.baseline != "value")
+"""Every estimator of ``bandits.objectives.LOSSES`` that a pair (y, y′) can feed, by its short name ("pg" = naive
+PG with b = 0); PG with the exact value baseline needs E_π[R], unknown for a language model."""
+PAIR_METHODS = tuple(m for m in ESTIMATORS if not objectives.loss_spec(m).on_policy)
+"""Offline pair methods trained by :func:`train_pairs`: copg, ipo, dpo, pg."""
+OFFLINE_PREFERENCE_METHODS = tuple(m for m in PAIR_METHODS if objectives.loss_spec(m).kind in ("scored", "ranked"))
+"""The pair methods that learn from the pair alone (CoPG on its scores, IPO / DPO on its label): copg, ipo, dpo."""
 ON_POLICY_METHODS = ("rloo", "nash_md_pg", "set")
 
 

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import torch
 
-from mdps.contrastive_ucb import FitSettings, LearnerSpec, run_learner
-from mdps.lowrank import combination_lock, random_lowrank_mdp
-from mdps.lowrank_nce import fit_free_lbfgs, fit_nce
+from mdps.lowrank.learners import FitSettings, LearnerSpec, run_learner
+from mdps.lowrank.mdp import combination_lock, random_lowrank_mdp
+from mdps.lowrank.nce import fit_free_lbfgs, fit_nce
 
 SEEDS = (0, 1, 2)
 EPISODES = 100
@@ -36,7 +36,8 @@ def _lock_arrays(horizon: int = 10, m: int = 5):
 def test_learner_episodes_per_second(benchmark, name):
     arrays = _lock_arrays()
     fit = FitSettings(steps=200, refit_every=50)
-    trace = benchmark.pedantic(run_learner, args=(*arrays, LEARNERS[name], EPISODES, SEEDS, fit), rounds=1,
+    generators = ([np.random.default_rng([s, 7]) for s in SEEDS], [torch.Generator().manual_seed(s) for s in SEEDS])
+    trace = benchmark.pedantic(run_learner, args=(*arrays, LEARNERS[name], EPISODES, *generators, fit), rounds=1,
                                iterations=1)
     benchmark.extra_info["episodes_per_second (all seeds)"] = EPISODES * len(SEEDS) / benchmark.stats.stats.mean
     assert trace.suboptimality.shape == (len(SEEDS), EPISODES)

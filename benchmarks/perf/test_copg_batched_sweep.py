@@ -6,10 +6,11 @@ Run with `make bench`; the ratios of the means are the speed-ups of batching (ta
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
-from bandits.offline_training import train_offline_batched
+from bandits.copg.offline_training import train_offline_batched
 from bandits.problems import BanditBatch, PairDataset, random_instances, sample_pairs_batched
 
 NUM_INSTANCES, SEEDS, PAIRS, BATCH, EPOCHS = 50, 5, 2048, 256, 2
@@ -26,7 +27,7 @@ def one_torch_thread():
 
 
 def _setup():
-    inst = random_instances(NUM_INSTANCES, 0)
+    inst = random_instances(NUM_INSTANCES, np.random.default_rng(0))
     data = sample_pairs_batched(inst.bandits, inst.mu1, inst.mu2, PAIRS, _generators())
     return inst.bandits, data
 

@@ -12,9 +12,10 @@ import time
 import numpy as np
 import torch
 
-from benchmarks.suites.cpl import DiscountedConfig, run_discounted
-from mdps.cpl import cpl_loss, fit_cpl_table
-from mdps.segments import (
+from benchmarks.suites.cpl.experiments import DiscountedConfig, run_discounted
+from mdps.tabular.cpl import cpl_loss, fit_cpl_table
+from mdps.tabular.mdp import random_mdp, soft_value_iteration
+from mdps.tabular.segments import (
     RowSampler,
     contrastive_design,
     masked_uniform_behaviour,
@@ -23,7 +24,6 @@ from mdps.segments import (
     segment_features,
     segment_scores,
 )
-from mdps.tabular import random_mdp, soft_value_iteration
 
 
 def test_discounted_sweep_one_seed(benchmark):

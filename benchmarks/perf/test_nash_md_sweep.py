@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from bandits.games import random_antisymmetric_games, random_reference
-from bandits.nash_dynamics import mirror_descent, nash_md_step_sizes
+from bandits.nash_md.dynamics import mirror_descent, nash_md_step_sizes
 
 GAMES, SIZE, STEPS = 64, 10, 500
 RECORD = [0, STEPS // 2, STEPS]

@@ -47,7 +47,7 @@ def reinforce_loss(policy: GaussianStorePolicy, rollout: Callable[[nn.Module, Da
                    batch: Data, generators: Sequence[torch.Generator], stores: int = 1) -> torch.Tensor:
     """The surrogate whose gradient is the REINFORCE estimate above (Σ over models, like ``hdpo_loss``)."""
     demand = batch["demand"]
-    m, b, periods = demand.shape[0], demand.shape[1], demand.shape[-1]
+    b, periods = demand.shape[1], demand.shape[-1]
     policy.noise = torch.stack([torch.randn((b, stores, periods), generator=g) for g in generators])
     policy.log_probs = []
     try:

@@ -48,22 +48,23 @@ class Evaluation:
 
 
 def evaluate(sim: BatchFourRooms, policy: ActorCritic, configs: Sequence[int], samples: int,
-             eval_seeds: Sequence[int], k_max: int) -> tuple[Evaluation, list[Episodes]]:
-    """``samples`` stochastic episodes per configuration for each evaluation seed (its own torch generator);
-    pass@k uses all samples × seeds of a configuration, distinct room-sets are counted per seed."""
-    if samples < 1 or not eval_seeds:
-        raise ValueError(f"need samples >= 1 and at least one eval seed, got {samples}, {list(eval_seeds)}")
-    n = samples * len(eval_seeds)
+             generators: Sequence[torch.Generator], k_max: int) -> tuple[Evaluation, list[Episodes]]:
+    """``samples`` stochastic episodes per configuration for each evaluation seed (one torch generator each, used
+    in turn); pass@k uses all samples × seeds of a configuration, distinct room-sets are counted per seed."""
+    if samples < 1 or not generators:
+        raise ValueError(f"need samples >= 1 and at least one evaluation generator, got {samples}, "
+                         f"{len(generators)}")
+    n = samples * len(generators)
     if k_max > n:
         raise ValueError(f"k_max={k_max} exceeds the {n} samples per configuration")
     starts = sim.start_states(np.repeat(np.asarray(configs), samples))
-    runs = [run_episodes(sim, policy, starts, torch.Generator().manual_seed(int(s))) for s in eval_seeds]
+    runs = [run_episodes(sim, policy, starts, generator) for generator in generators]
     successes = np.stack([r.success.reshape(len(configs), samples) for r in runs], axis=1)  # (C, seeds, samples)
     masks = np.stack([r.room_masks.reshape(len(configs), samples) for r in runs], axis=1)
     counts = successes.reshape(len(configs), -1).sum(1)
     distinct, distinct_success = [], []
     for ci in range(len(configs)):
-        for si in range(len(eval_seeds)):
+        for si in range(len(generators)):
             distinct.append(len(set(masks[ci, si].tolist())))
             if successes[ci, si].any():
                 distinct_success.append(len(set(masks[ci, si][successes[ci, si]].tolist())))

@@ -1,12 +1,16 @@
 """One run of the polychromic study: behaviour-cloned start, optional fine-tuning, evaluation.
 
 ``run_method`` is what a suite calls per (method, seed): build the layouts of the training and unseen
-configurations, BC-pretrain on noisy expert demonstrations (seeded), fine-tune with ``method`` for a fixed
-number of environment steps while evaluating learning curves, then evaluate pass@k / success / diversity /
-entropy on the training configurations and success on unseen ones. Everything random flows from ``seed``.
+configurations, BC-pretrain on noisy expert demonstrations, fine-tune with ``method`` for a fixed number of
+environment steps while evaluating learning curves, then evaluate pass@k / success / diversity / entropy on the
+training configurations and success on unseen ones. Everything random comes from the caller's ``RunGenerators``,
+one generator per purpose: two methods given generators from the same seed start from the same BC policy and are
+evaluated on the same sampler streams. Wall-clock measurements are returned under ``timing/`` (they are not
+results of the run).
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +27,7 @@ from mdps.minigrid.envs import (
 from mdps.minigrid.expert import Expert, behaviour_cloning, demonstrations
 from mdps.minigrid.passk import Evaluation, evaluate
 from mdps.minigrid.policy import ActorCritic
-from mdps.minigrid.ppo import METHODS, TrainArgs, train
+from mdps.minigrid.ppo import METHODS, TrainArgs, TrainGenerators, train
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,26 @@ class StudyArgs:
                              f"{self.curve_samples}")
 
 
+@dataclass(frozen=True)
+class RunGenerators:
+    """The random streams of one run, each feeding one thing."""
+
+    init: torch.Generator
+    """Initial actor and critic weights."""
+    demos: np.random.Generator
+    """Random actions mixed into the expert demonstrations."""
+    bc: torch.Generator
+    """Minibatch order of behaviour cloning."""
+    train: TrainGenerators
+    """Fine-tuning: action sampling (rollouts and vines), minibatch order, configurations and vine sets."""
+    evaluation: tuple[torch.Generator, ...]
+    """Final evaluation on the training configurations, one generator per evaluation seed."""
+    unseen: torch.Generator
+    """Final evaluation on the unseen configurations."""
+    curve: torch.Generator
+    """Evaluations along training (restarted from the same state at every curve point)."""
+
+
 def _metrics(prefix: str, ev: Evaluation) -> dict[str, float]:
     out = {f"{prefix}pass@{k}": v for k, v in enumerate(ev.pass_at, start=1)}
     out.update({f"{prefix}success": ev.success, f"{prefix}reward": ev.reward,
@@ -76,26 +100,30 @@ def picture_config(table: LayoutTable) -> int:
     return table.seeds[0]
 
 
-def run_method(method: str, study: StudyArgs, train_args: TrainArgs | None, seed: int) -> tuple[dict, dict]:
+def run_method(method: str, study: StudyArgs, train_args: TrainArgs | None, generators: RunGenerators
+               ) -> tuple[dict, dict]:
     """(metrics, series) of one run; ``method="pretrained"`` evaluates the BC start without fine-tuning."""
     if method != "pretrained" and method not in METHODS:
         raise ValueError(f"unknown method {method!r}")
+    if len(generators.evaluation) != study.eval_seeds:
+        raise ValueError(f"need one evaluation generator per evaluation seed ({study.eval_seeds}), got "
+                         f"{len(generators.evaluation)}")
+    started = time.perf_counter()
     pool = FourRooms(study.env_id, study.horizon)
     table = LayoutTable.build(pool, study.train_configs)
     sim = BatchFourRooms(table, study.horizon)
     unseen = BatchFourRooms(LayoutTable.build(pool, study.unseen_configs), study.horizon)
-    generator = torch.Generator().manual_seed(int(seed))
-    rng = np.random.default_rng(int(seed))
-    policy = ActorCritic(generator=generator)
-    features, actions = demonstrations(sim, Expert(table), study.demos_per_config, study.demo_noise, rng)
-    behaviour_cloning(policy, features, actions, study.bc_epochs, 256, study.bc_lr, generator)
-    eval_seeds = [10_000 + 100 * int(seed) + j for j in range(study.eval_seeds)]
-    curve_seed = [20_000 + int(seed)]
+    policy = ActorCritic(generator=generators.init)
+    features, actions = demonstrations(sim, Expert(table), study.demos_per_config, study.demo_noise, generators.demos)
+    behaviour_cloning(policy, features, actions, study.bc_epochs, 256, study.bc_lr, generators.bc)
+    curve_start = generators.curve.get_state()
     series: dict[str, list[float]] = {"curve/steps": [], "curve/success": [], "curve/pass@k": [],
                                       "curve/distinct_rooms": [], "curve/entropy": []}
 
     def record_curve(steps: int) -> None:
-        ev, _ = evaluate(sim, policy, study.train_configs, study.curve_samples, curve_seed, study.curve_samples)
+        generators.curve.set_state(curve_start)  # the same sampler stream at every point of the curve
+        ev, _ = evaluate(sim, policy, study.train_configs, study.curve_samples, [generators.curve],
+                         study.curve_samples)
         series["curve/steps"].append(float(steps))
         series["curve/success"].append(ev.success)
         series["curve/pass@k"].append(ev.pass_at[-1])
@@ -113,21 +141,22 @@ def run_method(method: str, study: StudyArgs, train_args: TrainArgs | None, seed
                 marks.pop(0)
                 record_curve(steps)
 
-        log = train(sim, policy, study.train_configs, train_args, generator, rng, on_progress)
+        log = train(sim, policy, study.train_configs, train_args, generators.train, on_progress)
         record_curve(log.total_steps)
         elapsed = log.rollout_s + log.vine_s + log.update_s
         metrics.update({"env_steps": float(log.total_steps), "vine_step_fraction": log.vine_steps / log.total_steps,
-                        "sps": log.sps, "vine_time_fraction": log.vine_s / elapsed if elapsed else 0.0,
-                        "update_time_fraction": log.update_s / elapsed if elapsed else 0.0})
+                        "timing/sps": log.sps, "timing/vine_time_fraction": log.vine_s / elapsed if elapsed else 0.0,
+                        "timing/update_time_fraction": log.update_s / elapsed if elapsed else 0.0})
         series["train/success"] = log.success
-    final, runs = evaluate(sim, policy, study.train_configs, study.eval_samples, eval_seeds, study.k_max)
+    final, runs = evaluate(sim, policy, study.train_configs, study.eval_samples, generators.evaluation, study.k_max)
     metrics.update(_metrics("", final))
-    unseen_eval, _ = evaluate(unseen, policy, study.unseen_configs, study.eval_samples, eval_seeds[:1], 1)
+    unseen_eval, _ = evaluate(unseen, policy, study.unseen_configs, study.eval_samples, [generators.unseen], 1)
     metrics["unseen_success"] = unseen_eval.success
     metrics["unseen_reward"] = unseen_eval.reward
     metrics["train_success_1seed"] = float(runs[0].success.mean())
     metrics["success_drop"] = metrics["train_success_1seed"] - unseen_eval.success
     series.update(_picture_paths(runs[0], table, study.eval_samples))
+    metrics["timing/wall_s"] = time.perf_counter() - started
     return metrics, series
 
 

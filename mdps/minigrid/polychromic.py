@@ -1,20 +1,21 @@
-"""The polychromic set objective and its set-level advantages (Ibn Hamid et al., 2025, arXiv 2509.25424).
+"""Set formation and set-level advantages of Poly-PPO on FourRooms (Ibn Hamid et al., 2025, arXiv 2509.25424).
 
-Polychromic score of a set of n trajectories from the same state s (paper Eq. 3 / Def. 1):
-    f_poly(s, τ_1:n) = ((1/n) Σ_i R(τ_i)) · d(s, τ_1:n),
-with diversity d = (number of equivalence classes among τ_1..τ_n) / n ∈ [1/n, 1]. The equivalence is pluggable:
-``room_set_key`` (default) calls two FourRooms trajectories the same when they visit the same set of rooms;
-``equivalence=None`` is the negative control d ≡ 1 (the score is then the mean reward alone).
-
-Set-level advantage (Poly-PPO, paper Alg. 1): from N vines at one state, M sets of size n are formed; each
-set's score minus the mean score of the M sets (the baseline) is credited to every vine in the set; a vine in
-several sets gets the mean of its sets' advantages.
+The set score itself has one implementation, ``bandits.objectives.polychromic_set_score`` (paper Eq. 3):
+    f_poly(s, τ_1:n) = ((1/n) Σ_i R(τ_i)) · d(s, τ_1:n),   d = (number of equivalence classes among τ_1..τ_n) / n,
+and so has the crediting of set scores to samples, ``bandits.objectives.set_level_advantages`` (paper Alg. 1:
+each of the M sets' score minus the mean of the M scores, averaged over the sets a vine belongs to). This module
+adds what is specific to trajectories: a pluggable equivalence (``room_set_key``, the default, calls two FourRooms
+trajectories the same when they visit the same set of rooms; ``equivalence=None`` is the negative control d ≡ 1),
+the random formation of sets from N vines, and the numpy ↔ torch conversion at the boundary.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import torch
+
+from bandits.objectives import polychromic_set_score, set_level_advantages
 
 Equivalence = Callable[[int], object]
 """Maps a trajectory's summary (here its room mask) to a key; equal keys ⇒ equivalent trajectories."""
@@ -25,22 +26,14 @@ def room_set_key(room_mask: int) -> int:
     return int(room_mask)
 
 
-def diversity(keys: Sequence[object]) -> float:
-    """d(s, τ_1:n) = |{distinct keys}| / n."""
-    if len(keys) == 0:
-        raise ValueError("diversity of an empty set is undefined")
-    return len(set(keys)) / len(keys)
-
-
-def polychromic_score(rewards: Sequence[float], summaries: Sequence[int],
-                      equivalence: Equivalence | None = room_set_key) -> float:
-    """f_poly = mean reward × diversity; ``equivalence=None`` is the negative control d ≡ 1."""
-    if len(rewards) != len(summaries) or len(rewards) == 0:
-        raise ValueError(f"need equally many rewards and trajectories (> 0), got {len(rewards)}, {len(summaries)}")
-    mean_reward = float(np.mean(rewards))
+def class_labels(summaries: Sequence[int], equivalence: Equivalence | None = room_set_key) -> np.ndarray:
+    """Integer equivalence classes of the trajectories (equal labels ⇔ equal keys); ``equivalence=None`` gives
+    every trajectory its own class, so any set's diversity is 1 (the negative control d ≡ 1)."""
     if equivalence is None:
-        return mean_reward
-    return mean_reward * diversity([equivalence(s) for s in summaries])
+        return np.arange(len(summaries))
+    keys = [equivalence(s) for s in summaries]
+    first_index: dict[object, int] = {}
+    return np.array([first_index.setdefault(key, len(first_index)) for key in keys], dtype=np.int64)
 
 
 def check_vine_shape(num_vines: int, set_size: int, num_sets: int) -> None:
@@ -67,15 +60,14 @@ def make_sets(num_vines: int, set_size: int, num_sets: int, rng: np.random.Gener
 
 def set_advantages(rewards: Sequence[float], summaries: Sequence[int], sets: np.ndarray,
                    equivalence: Equivalence | None = room_set_key) -> tuple[np.ndarray, np.ndarray]:
-    """Per-vine advantage (mean over the vine's sets of score − baseline; NaN for a vine in no set) and the
-    M set scores. Baseline = mean of the M set scores."""
-    rewards, summaries = np.asarray(rewards, dtype=float), np.asarray(summaries)
-    scores = np.array([polychromic_score(rewards[s], summaries[s].tolist(), equivalence) for s in sets])
-    centred = scores - scores.mean()
-    total = np.zeros(len(rewards))
-    count = np.zeros(len(rewards))
-    for members, value in zip(sets, centred):
-        total[members] += value
-        count[members] += 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / count, np.nan), scores
+    """Per-vine advantage (mean over the vine's sets of score − baseline; NaN for a vine in no set, which keeps
+    its GAE) and the M set scores f_poly (float64). Baseline = mean of the M set scores."""
+    rewards = np.asarray(rewards, dtype=np.float64)
+    if len(rewards) != len(summaries) or len(rewards) == 0:
+        raise ValueError(f"need equally many rewards and trajectories (> 0), got {len(rewards)}, {len(summaries)}")
+    members = torch.as_tensor(np.asarray(sets, dtype=np.int64))
+    labels = torch.as_tensor(class_labels(summaries, equivalence))
+    scores = polychromic_set_score(torch.as_tensor(rewards)[members], labels[members])
+    advantage = set_level_advantages(scores, members, len(rewards)).numpy()
+    in_no_set = np.bincount(members.reshape(-1).numpy(), minlength=len(rewards)) == 0
+    return np.where(in_no_set, np.nan, advantage), scores.numpy()

@@ -75,6 +75,18 @@ class TrainArgs:
             raise ValueError(f"need gae_lambda in [0, 1] and kl_coef >= 0, got {self.gae_lambda}, {self.kl_coef}")
 
 
+@dataclass(frozen=True)
+class TrainGenerators:
+    """The random streams of fine-tuning, one per purpose."""
+
+    actions: torch.Generator
+    """Action sampling in rollouts and vines."""
+    minibatches: torch.Generator
+    """Minibatch order of the PPO update."""
+    choices: np.random.Generator
+    """Configurations of each iteration's rollouts, the rollouts that spawn vines, and the vine sets."""
+
+
 @dataclass
 class TrainLog:
     """What training measured: per-iteration curves and timing."""
@@ -166,10 +178,10 @@ def _reinforce_update(policy: ActorCritic, optimizers: tuple[torch.optim.Optimiz
 
 
 def train(sim: BatchFourRooms, policy: ActorCritic, configs: Sequence[int], args: TrainArgs,
-          generator: torch.Generator, rng: np.random.Generator,
-          on_progress: Callable[[int], None] | None = None) -> TrainLog:
+          generators: TrainGenerators, on_progress: Callable[[int], None] | None = None) -> TrainLog:
     """Fine-tune ``policy`` in place for ``args.total_steps`` environment steps; ``on_progress(steps)`` is called
     after every iteration (the caller decides when to evaluate)."""
+    rng = generators.choices
     optimizers = (torch.optim.Adam(policy.actor.parameters(), lr=args.actor_lr),
                   torch.optim.Adam(policy.critic.parameters(), lr=args.critic_lr))
     equivalence = None if args.method == "poly_d1" else room_set_key
@@ -178,12 +190,12 @@ def train(sim: BatchFourRooms, policy: ActorCritic, configs: Sequence[int], args
     while steps < args.total_steps:
         t0 = time.perf_counter()
         chosen = rng.choice(np.asarray(configs), size=args.episodes_per_iter)
-        main = run_episodes(sim, policy, sim.start_states(chosen), generator)
+        main = run_episodes(sim, policy, sim.start_states(chosen), generators.actions)
         t1 = time.perf_counter()
         parts, override = [main], np.full(main.num_steps, np.nan)
         if args.method in ("poly", "poly_d1") and args.vine_episodes:
             rooted = rng.choice(args.episodes_per_iter, size=args.vine_episodes, replace=False)
-            vines, _ = sample_vines(sim, policy, main, rooted, args.vines, generator)
+            vines, _ = sample_vines(sim, policy, main, rooted, args.vines, generators.actions)
             vine_override, _ = vine_advantages(vines, args.vines, equivalence, rng)
             parts.append(vines)
             override = np.concatenate([override, vine_override])
@@ -199,7 +211,7 @@ def train(sim: BatchFourRooms, policy: ActorCritic, configs: Sequence[int], args
             advantages = gae(batch["rewards"], values, batch["lengths"], args.gae_lambda)
             returns = advantages + values
             advantages = np.where(np.isnan(override), advantages, override)
-            _ppo_update(policy, optimizers, batch, advantages, returns, args, generator)
+            _ppo_update(policy, optimizers, batch, advantages, returns, args, generators.minibatches)
         t3 = time.perf_counter()
         steps += len(batch["actions"])
         log.rollout_s += t1 - t0

@@ -1,9 +1,9 @@
 """Vine sampling for Poly-PPO (paper Alg. 1): from p equally spaced states of a rollout, N continuations.
 
 Roots of an episode of length T: the states before steps t_j = ⌊j·T/(p+1)⌋, j = 1..p. Each root is restored
-exactly (copying the vectorised env's state row; the state carries the step counter, so the horizon and the reward's time
-penalty continue where the rollout was), and N vines are played to the end in one lockstep batch. Each vine's
-first W actions later receive its set-level advantage; its other steps keep GAE.
+exactly (copying the vectorised env's state row; the state carries the step counter, so the horizon and the
+reward's time penalty continue where the rollout was), and N vines are played to the end in one lockstep batch.
+Each vine's first W actions later receive its set-level advantage; its other steps keep GAE.
 """
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdps.games import random_lowrank_game
-from mdps.lowrank import LowRankMDP, combination_lock, optimal_values, policy_values, random_lowrank_mdp
+from mdps.lowrank.markov_games import random_lowrank_game
+from mdps.lowrank.mdp import LowRankMDP, combination_lock, optimal_values, policy_values, random_lowrank_mdp
 
 
 @settings(max_examples=25, deadline=None)

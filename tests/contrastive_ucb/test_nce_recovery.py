@@ -7,20 +7,18 @@ import pytest
 import torch
 from scipy.optimize import check_grad
 
-from mdps.lowrank import combination_lock, random_lowrank_mdp
-from mdps.lowrank_nce import (
+from mdps.lowrank.mdp import combination_lock, random_lowrank_mdp
+from mdps.lowrank.nce import (
     features,
     fit_free_lbfgs,
     fit_nce,
     free_loss_and_grad,
     init_params,
-    mean_tv,
     nce_loss,
     normalise,
     recovered_transitions,
-    subspace_sin,
-    svd_features,
 )
+from mdps.lowrank.recovery import mean_tv, subspace_sin, svd_features
 
 
 def test_numpy_gradient_matches_finite_differences():

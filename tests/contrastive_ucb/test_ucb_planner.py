@@ -5,9 +5,17 @@ import itertools
 
 import numpy as np
 import pytest
+import torch
 
-from mdps.contrastive_ucb import LearnerSpec, elliptical_bonus, episodes_to, optimistic_q, run_learner
-from mdps.lowrank import combination_lock, optimal_values, policy_values, random_lowrank_mdp
+from mdps.lowrank.curves import episodes_to
+from mdps.lowrank.learners import FitSettings, LearnerSpec, optimistic_q, run_learner
+from mdps.lowrank.mdp import combination_lock, optimal_values, policy_values, random_lowrank_mdp
+from mdps.lowrank.planners import elliptical_bonus
+
+
+def _generators(seeds):
+    """Fresh per-seed numpy and torch generators (the learners' acting and NCE streams)."""
+    return ([np.random.default_rng([s, 7]) for s in seeds], [torch.Generator().manual_seed(s) for s in seeds])
 
 
 def test_elliptical_bonus_matches_explicit_sum():
@@ -61,9 +69,9 @@ def test_oracle_and_tabular_ucbvi_open_a_short_lock():
     locks = [combination_lock(6, 4, 2, np.random.default_rng([s, 2])) for s in (0, 1)]
     args = [np.stack([getattr(l.mdp, k) if k != "P" else l.mdp.transitions() for l in locks])
             for k in ("P", "reward", "initial", "phi")]
-    oracle = run_learner(*args, LearnerSpec("oracle", 1.0, "on_policy"), 300, [0, 1])
+    oracle = run_learner(*args, LearnerSpec("oracle", 1.0, "on_policy"), 300, *_generators([0, 1]))
     assert np.all(episodes_to(oracle.suboptimality, 0.1) < 300)
-    tabular = run_learner(*args, LearnerSpec("tabular", 0.1, "on_policy"), 300, [0, 1])
+    tabular = run_learner(*args, LearnerSpec("tabular", 0.1, "on_policy"), 300, *_generators([0, 1]))
     assert np.all(episodes_to(tabular.suboptimality, 0.1) < 300)
     assert np.all(tabular.rewards_seen > 0)
 
@@ -72,12 +80,11 @@ def test_learner_is_deterministic_and_batch_independent():
     locks = [combination_lock(3, 2, 2, np.random.default_rng([s, 2])) for s in (0, 1)]
     args = [np.stack([getattr(l.mdp, k) if k != "P" else l.mdp.transitions() for l in locks])
             for k in ("P", "reward", "initial", "phi")]
-    from mdps.contrastive_ucb import FitSettings
     fit = FitSettings(refit_every=10, steps=20, restarts=2, single_precision=False)
     spec = LearnerSpec("learned_tied", 1.0)
-    both = run_learner(*args, spec, 30, [0, 1], fit)
-    again = run_learner(*args, spec, 30, [0, 1], fit)
-    alone = run_learner(*[x[1:] for x in args], spec, 30, [1], fit)
+    both = run_learner(*args, spec, 30, *_generators([0, 1]), fit)
+    again = run_learner(*args, spec, 30, *_generators([0, 1]), fit)
+    alone = run_learner(*[x[1:] for x in args], spec, 30, *_generators([1]), fit)
     np.testing.assert_array_equal(both.suboptimality, again.suboptimality)
     np.testing.assert_allclose(both.suboptimality[1], alone.suboptimality[0], atol=1e-9)
 

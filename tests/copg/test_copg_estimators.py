@@ -1,14 +1,15 @@
 """Property tests of the CoPG estimators (bandits.objectives) on random instances and random policies."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bandits import gradient_checks as gc
 from bandits import objectives
-from bandits.offline_training import masked_log_probs
+from bandits.copg import gradient_checks as gc
+from bandits.copg.offline_training import masked_log_probs
 from bandits.problems import random_instances
 
 SETTINGS = settings(max_examples=15, deadline=None)
@@ -16,7 +17,7 @@ seeds = st.integers(0, 2**31 - 1)
 
 
 def _instance_and_policy(seed: int, num_instances: int = 3, scale: float = 1.0):
-    inst = random_instances(num_instances, seed, min_actions=3, max_actions=12)
+    inst = random_instances(num_instances, np.random.default_rng(seed), min_actions=3, max_actions=12)
     generator = torch.Generator().manual_seed(seed)
     theta = scale * torch.randn(inst.bandits.rewards.shape, generator=generator, dtype=torch.float64)
     return inst, theta, generator
@@ -42,7 +43,7 @@ def test_the_two_copg_surrogates_have_the_same_gradient(seed):
 @given(seed=seeds)
 def test_expected_copg_gradient_vanishes_at_the_regularised_optimum(seed):
     """Thm 1: for any full-support μ1, μ2, π* is a stationary point of the CoPG objective — and π_ref is not."""
-    inst = random_instances(4, seed, min_actions=3, max_actions=15)
+    inst = random_instances(4, np.random.default_rng(seed), min_actions=3, max_actions=15)
     b = inst.bandits
     optimum_logits = b.ref_log_probs + b.rewards / b.beta[:, None]  # π* ∝ π_ref·exp(R/β)
     at_optimum = gc.expected_copg_gradient(optimum_logits, b, inst.mu1, inst.mu2)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from bandits.offline_training import (
+from bandits.copg.offline_training import (
     exact_copg_optimum_batched,
     optimal_policies,
     train_offline,
@@ -30,7 +30,7 @@ from benchmarks.suites import copg
 
 
 def test_random_instances_have_full_support_and_are_reproducible():
-    a, b = random_instances(60, 3), random_instances(60, 3)
+    a, b = random_instances(60, np.random.default_rng(3)), random_instances(60, np.random.default_rng(3))
     for x, y in ((a.mu1, b.mu1), (a.bandits.rewards, b.bandits.rewards), (a.bandits.beta, b.bandits.beta)):
         assert torch.equal(x, y)
     sizes = a.bandits.mask.sum(-1)
@@ -39,11 +39,11 @@ def test_random_instances_have_full_support_and_are_reproducible():
         assert (probs[a.bandits.mask] >= 0.2 / 20 - 1e-15).all() and (probs[~a.bandits.mask] == 0).all()
         torch.testing.assert_close(probs.sum(-1), torch.ones(60, dtype=torch.float64))
     assert (a.bandits.beta >= 0.25).all() and (a.bandits.beta <= 2.0).all()
-    assert not torch.equal(random_instances(60, 4).mu1, a.mu1)
+    assert not torch.equal(random_instances(60, np.random.default_rng(4)).mu1, a.mu1)
 
 
 def test_batched_training_equals_one_instance_at_a_time():
-    inst = random_instances(3, 11, max_actions=8)
+    inst = random_instances(3, np.random.default_rng(11), max_actions=8)
     gens = lambda: [torch.Generator().manual_seed(s) for s in (5, 6)]  # noqa: E731
     data = sample_pairs_batched(inst.bandits, inst.mu1, inst.mu2, 300, gens())
     batched = train_offline_batched(inst.bandits, data, gens(), epochs=4, batch_size=64, lr=1e-2)
@@ -58,7 +58,7 @@ def test_batched_training_equals_one_instance_at_a_time():
 
 
 def test_copg_reaches_the_optimum_on_random_instances_with_sampled_data():
-    inst = random_instances(4, 2, max_actions=6)
+    inst = random_instances(4, np.random.default_rng(2), max_actions=6)
     gens = [torch.Generator().manual_seed(0)]
     data = sample_pairs_batched(inst.bandits, inst.mu1, inst.mu2, 512, gens)
     run = train_offline_batched(inst.bandits, data, gens, ("copg", "pg_zero_baseline"), epochs=40,
@@ -68,7 +68,7 @@ def test_copg_reaches_the_optimum_on_random_instances_with_sampled_data():
 
 
 def test_exact_batched_optimum_matches_the_closed_form():
-    inst = random_instances(12, 5)
+    inst = random_instances(12, np.random.default_rng(5))
     optimum, _ = optimal_policies(inst.bandits)
     probs = exact_copg_optimum_batched(inst.bandits, inst.mu1, inst.mu2)
     assert kl_torch(optimum, probs).max() < 1e-10
@@ -94,7 +94,7 @@ def test_zero_probability_support_is_rejected():
         sample_pairs(PAPER_TOY_BANDIT, (0.5, 0.5, 0.0), PAPER_MU2, 10, [torch.Generator()])
     with pytest.raises(ValueError, match="ref_probs must give every action positive probability"):
         RewardBandit((1.0, 2.0), (1.0, 0.0), 0.5)
-    inst = random_instances(2, 0, max_actions=5)
+    inst = random_instances(2, np.random.default_rng(0), max_actions=5)
     bad = inst.mu2.clone()
     bad[0, 0], bad[0, 1] = 0.0, bad[0, 1] + bad[0, 0]
     with pytest.raises(ValueError, match="mu2 must give every action positive probability"):
@@ -104,7 +104,7 @@ def test_zero_probability_support_is_rejected():
 
 
 def test_bad_batches_and_generator_arguments_are_rejected():
-    inst = random_instances(2, 0, max_actions=5)
+    inst = random_instances(2, np.random.default_rng(0), max_actions=5)
     b = inst.bandits
     with pytest.raises(ValueError, match="beta must be > 0"):
         BanditBatch(b.rewards, b.ref_probs, torch.tensor([0.5, 0.0], dtype=torch.float64), b.mask)
@@ -117,9 +117,9 @@ def test_bad_batches_and_generator_arguments_are_rejected():
     with pytest.raises(ValueError, match="mu1 has 2 entries, expected 3"):
         sample_pairs(PAPER_TOY_BANDIT, (0.5, 0.5), PAPER_MU2, 10, [torch.Generator()])
     with pytest.raises(ValueError, match="beta_range"):
-        random_instances(3, 0, beta_range=(0.0, 1.0))
+        random_instances(3, np.random.default_rng(0), beta_range=(0.0, 1.0))
     with pytest.raises(ValueError, match="support_floor"):
-        random_instances(3, 0, support_floor=0.0)
+        random_instances(3, np.random.default_rng(0), support_floor=0.0)
     data = sample_pairs_batched(b, inst.mu1, inst.mu2, 10, [torch.Generator()])
     with pytest.raises(ValueError, match="unknown offline methods"):
         train_offline_batched(b, data, [torch.Generator()], ("copg", "ppo"))

@@ -2,11 +2,12 @@
 that must equal the per-sample loss of `bandits.objectives.policy_gradient_loss` (value and gradient)."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from bandits import objectives
-from bandits.offline_training import PAIR_FIELDS, _method_losses, masked_log_probs
+from bandits.copg.offline_training import PAIR_FIELDS, _method_losses, masked_log_probs
 from bandits.problems import random_instances, sample_pairs_batched
 
 
@@ -22,7 +23,7 @@ def _per_sample_pg(logp: torch.Tensor, first: torch.Tensor, second: torch.Tensor
 
 
 def test_count_weighted_pg_loss_equals_per_sample_loss():
-    inst = random_instances(7, 3)
+    inst = random_instances(7, np.random.default_rng(3))
     bandits = inst.bandits
     generators = [torch.Generator().manual_seed(s) for s in range(3)]
     data = sample_pairs_batched(bandits, inst.mu1, inst.mu2, 300, generators)
@@ -49,9 +50,9 @@ def test_count_weighted_pg_loss_equals_per_sample_loss():
 
 def test_grid_losses_equal_per_sample_losses_for_every_method():
     """K × K grid weighted by pair counts (used when K² ≤ 2B) = per-sample losses (value and gradient)."""
-    from bandits.offline_training import ALL_OFFLINE_METHODS, _grid_losses
+    from bandits.copg.offline_training import ALL_OFFLINE_METHODS, _grid_losses
 
-    inst = random_instances(6, 5)
+    inst = random_instances(6, np.random.default_rng(5))
     bandits, k = inst.bandits, inst.bandits.max_actions
     generators = [torch.Generator().manual_seed(s) for s in range(2)]
     data = sample_pairs_batched(bandits, inst.mu1, inst.mu2, 200, generators)
@@ -83,7 +84,7 @@ def test_grid_losses_equal_per_sample_losses_for_every_method():
 
 def test_loss_table_names_every_estimator_once() -> None:
     """One name → loss table: the offline trainer's and the LM bridge's methods are all in it."""
-    from bandits.offline_training import ALL_OFFLINE_METHODS
+    from bandits.copg.offline_training import ALL_OFFLINE_METHODS
     from llm_bridge.train import ESTIMATORS
 
     for method in (*ALL_OFFLINE_METHODS, *ESTIMATORS):

@@ -1,4 +1,4 @@
-"""CPL's loss at π*, tabular CPL / BT fits, and the neural training helpers (mdps.cpl, mdps.cpl_minigrid)."""
+"""CPL's loss at π*, tabular CPL / BT fits and conservative CPL (mdps.tabular.cpl)."""
 from __future__ import annotations
 
 import itertools
@@ -7,8 +7,9 @@ import numpy as np
 import torch
 
 from bandits.solvers import kl
-from mdps.cpl import cpl_loss, fit_bt_reward_table, fit_cpl_table
-from mdps.segments import (
+from mdps.tabular.cpl import cpl_loss, fit_bt_reward_table, fit_cpl_table
+from mdps.tabular.mdp import random_mdp, soft_value_iteration
+from mdps.tabular.segments import (
     contrastive_design,
     masked_uniform_behaviour,
     preference_labels,
@@ -16,7 +17,6 @@ from mdps.segments import (
     segment_features,
     segment_scores,
 )
-from mdps.tabular import random_mdp, soft_value_iteration
 
 ALPHA, GAMMA, K = 0.5, 0.9, 2
 

@@ -1,4 +1,5 @@
-"""The tabularised Minigrid task agrees with the real environment; oracle and offline RL sanity checks."""
+"""FourRooms as a tabular MDP (read off BatchFourRooms.step) agrees with the real minigrid environment;
+oracle, offline RL and batched-network sanity checks."""
 from __future__ import annotations
 
 import gymnasium as gym
@@ -7,24 +8,16 @@ import numpy as np
 import pytest
 import torch
 
-from mdps.cpl_minigrid import (
-    PairData,
-    grid_task_from_minigrid,
-    noisy_expert,
-    offline_soft_vi,
-    policy_tables,
-    success_probability,
-    tabularise,
-    train_networks,
-)
-from mdps.tabular import soft_value_iteration
+from mdps.minigrid.cpl import fourrooms_grid, noisy_expert, offline_soft_vi, success_probability
+from mdps.minigrid.cpl_networks import PairData, policy_tables, train_networks
+from mdps.tabular.mdp import soft_value_iteration
 
 ENV = "MiniGrid-FourRooms-v0"
 
 
 @pytest.fixture(scope="module")
 def grid():
-    return tabularise(grid_task_from_minigrid(ENV, 3), alpha=0.5, gamma=0.99)
+    return fourrooms_grid(3, alpha=0.5, gamma=0.99)
 
 
 def test_tabular_transitions_match_minigrid_steps(grid):

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from benchmarks.cli import main
-from benchmarks.suites.cpl import ConservativeConfig, DiscountedConfig, FiniteHorizonConfig, MinigridConfig
+from benchmarks.suites.cpl.experiments import ConservativeConfig, DiscountedConfig, FiniteHorizonConfig, MinigridConfig
 
 
 def test_smoke_verify_produces_all_six_verdicts(tmp_path, capsys):

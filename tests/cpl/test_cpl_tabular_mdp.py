@@ -1,4 +1,4 @@
-"""Soft value iteration, A* identities, segment sampling and preference labels (mdps.tabular, mdps.segments)."""
+"""Soft value iteration, A* identities, segments and preference labels (mdps.tabular.mdp, .segments)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,15 @@ import pytest
 from scipy.special import expit
 
 from bandits.solvers import kl
-from mdps.segments import (
+from mdps.tabular.mdp import (
+    TabularMDP,
+    random_mdp,
+    soft_policy_evaluation,
+    soft_value_iteration,
+    soft_value_iteration_plain,
+    state_occupancy,
+)
+from mdps.tabular.segments import (
     RowSampler,
     contrastive_design,
     masked_uniform_behaviour,
@@ -14,14 +22,6 @@ from mdps.segments import (
     sample_segments,
     segment_features,
     segment_scores,
-)
-from mdps.tabular import (
-    TabularMDP,
-    random_mdp,
-    soft_policy_evaluation,
-    soft_value_iteration,
-    soft_value_iteration_plain,
-    state_occupancy,
 )
 
 ALPHA = 0.3

@@ -21,10 +21,23 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-def claimbench(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run `python -m benchmarks.cli ARGS` and capture its output."""
-    return subprocess.run([sys.executable, "-m", "benchmarks.cli", *args], cwd=cwd, env=cli_env(),
+def claimbench(*args: str, cwd: Path, timeout: float = 300,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m benchmarks.cli ARGS` and capture its output (``env`` entries override the defaults)."""
+    return subprocess.run([sys.executable, "-m", "benchmarks.cli", *args], cwd=cwd, env={**cli_env(), **(env or {})},
                           capture_output=True, text=True, timeout=timeout)
+
+
+NO_BUILTIN_SUITES = "__none__"
+"""A CLAIMBENCH_SUITES value that matches no built-in suite: only the plugins load (fast)."""
+
+
+@pytest.fixture
+def controls_env(monkeypatch):
+    """In process: only the two self-test plugin suites (selftest and controls), no built-in suite."""
+    monkeypatch.syspath_prepend(str(PLUGIN_DIR))
+    monkeypatch.setenv("CLAIMBENCH_PLUGINS", "harness_selftest,harness_controls")
+    monkeypatch.setenv("CLAIMBENCH_SUITES", NO_BUILTIN_SUITES)
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ def test_bad_inputs_raise_clear_errors(call):
 
 
 def test_bad_config_values_raise():
-    from benchmarks.suites.hdpo import GNNConfig, SerialConfig, SingleStoreConfig
+    from benchmarks.suites.hdpo.experiments import GNNConfig, SerialConfig, SingleStoreConfig
     with pytest.raises(ValueError, match="lead_time"):
         SingleStoreConfig(lead_times=(-1,))
     with pytest.raises(ValueError, match="underage"):

@@ -96,7 +96,8 @@ def test_bridge_losses_equal_objectives_on_same_numbers(method):
         rw, rl = torch.where(first, ref, ref2), torch.where(first, ref2, ref)
         want = (objectives.ipo_loss if method == "ipo" else objectives.dpo_loss)(w, l_, rw, rl, 0.3)
     elif method == "pg":
-        want = objectives.policy_gradient_loss(logp, ref, r, 0.3) + objectives.policy_gradient_loss(logp2, ref2, r2, 0.3)
+        want = (objectives.policy_gradient_loss(logp, ref, r, 0.3)
+                + objectives.policy_gradient_loss(logp2, ref2, r2, 0.3))
     elif method == "rloo":
         want = objectives.rloo_loss(torch.stack([logp, logp2], -1), torch.stack([ref, ref2], -1),
                                     torch.stack([r, r2], -1), 0.3)
@@ -211,8 +212,8 @@ def test_sampler_cache_matches_full_forward_greedy(tiny):
 
 def test_samples_deterministic_given_generator(tiny):
     p = [tiny.codec.prompt_ids("a")]
-    one = sample_completions(tiny.model, p, 4, 6, tiny.codec.eos_id, tiny.codec.pad_id, torch.Generator().manual_seed(5))
-    two = sample_completions(tiny.model, p, 4, 6, tiny.codec.eos_id, tiny.codec.pad_id, torch.Generator().manual_seed(5))
+    one, two = (sample_completions(tiny.model, p, 4, 6, tiny.codec.eos_id, tiny.codec.pad_id,
+                                   torch.Generator().manual_seed(5)) for _ in range(2))
     assert one == two
 
 

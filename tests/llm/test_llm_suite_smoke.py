@@ -6,7 +6,7 @@ import json
 import pytest
 
 from benchmarks.cli import main
-from benchmarks.suites.llm import KChoiceConfig, NashMDConfig, RewardOrderingConfig, SameEstimatorsConfig
+from benchmarks.suites.llm.experiments import KChoiceConfig, NashMDConfig, RewardOrderingConfig, SameEstimatorsConfig
 
 
 def test_smoke_verify_produces_all_verdicts(tmp_path, capsys):

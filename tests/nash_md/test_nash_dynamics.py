@@ -11,7 +11,7 @@ from bandits.games import (
     random_reference,
     rock_paper_scissors,
 )
-from bandits.nash_dynamics import log_grid, mirror_descent, nash_md_step_sizes, rlhf_policy
+from bandits.nash_md.dynamics import log_grid, mirror_descent, nash_md_step_sizes, rlhf_policy
 from bandits.solvers import kl, regularized_nash
 
 MU = np.array(PAPER_REFERENCE)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from bandits.games import PAPER_REFERENCE, rock_paper_scissors
-from bandits.nash_md_pg import train_nash_md_pg
+from bandits.nash_md.policy_gradient import train_nash_md_pg
 from bandits.objectives import geometric_mixture_log_probs, nash_md_pg_loss
 from bandits.solvers import kl, nash_md_pg_fixed_point
 

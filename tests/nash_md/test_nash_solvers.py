@@ -20,7 +20,7 @@ from bandits.games import (
     restricted_game,
     rock_paper_scissors,
 )
-from bandits.nash_dynamics import mirror_descent, nash_md_step_sizes
+from bandits.nash_md.dynamics import mirror_descent, nash_md_step_sizes
 from bandits.solvers import (
     bradley_terry_fit,
     exploitability,

@@ -11,6 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bandits.objectives import polychromic_set_score
 from mdps.minigrid.envs import (
     TRAIN_CONFIGS,
     UNSEEN_CONFIGS,
@@ -26,7 +27,7 @@ from mdps.minigrid.envs import (
 from mdps.minigrid.expert import Expert
 from mdps.minigrid.passk import pass_at_k
 from mdps.minigrid.policy import ActorCritic
-from mdps.minigrid.polychromic import diversity, make_sets, polychromic_score, set_advantages
+from mdps.minigrid.polychromic import class_labels, make_sets, room_set_key, set_advantages
 from mdps.minigrid.ppo import TrainArgs, gae, train
 from mdps.minigrid.rollout import run_episodes
 from mdps.minigrid.vines import VineShape, root_steps, sample_vines, vine_advantages
@@ -65,18 +66,44 @@ def test_pass_at_k_edge_cases_and_errors():
 
 # ---------------------------------------------------------------- polychromic score
 
+def _score(rewards, masks, equivalence=room_set_key) -> float:
+    """One set's f_poly through the minigrid boundary (the set is every trajectory given)."""
+    _, scores = set_advantages(rewards, masks, np.arange(len(rewards))[None], equivalence)
+    return float(scores[0])
+
+
 def test_polychromic_score_on_hand_made_sets():
     # four successes through four different room-sets: mean reward × 4/4
-    assert polychromic_score([1.0, 0.5, 1.0, 0.5], [0b0011, 0b0101, 0b0111, 0b1111]) == pytest.approx(0.75)
+    assert _score([1.0, 0.5, 1.0, 0.5], [0b0011, 0b0101, 0b0111, 0b1111]) == pytest.approx(0.75)
     # all the same room-set: diversity 1/4
-    assert polychromic_score([1.0, 1.0, 1.0, 1.0], [3, 3, 3, 3]) == pytest.approx(0.25)
+    assert _score([1.0, 1.0, 1.0, 1.0], [3, 3, 3, 3]) == pytest.approx(0.25)
     # two classes among four, one failure
-    assert polychromic_score([1.0, 0.0, 1.0, 1.0], [1, 1, 2, 2]) == pytest.approx(0.75 * 0.5)
+    assert _score([1.0, 0.0, 1.0, 1.0], [1, 1, 2, 2]) == pytest.approx(0.75 * 0.5)
     # negative control d ≡ 1: the mean reward only
-    assert polychromic_score([1.0, 1.0, 0.0, 0.0], [3, 3, 3, 3], equivalence=None) == pytest.approx(0.5)
+    assert _score([1.0, 1.0, 0.0, 0.0], [3, 3, 3, 3], equivalence=None) == pytest.approx(0.5)
     # a pluggable equivalence: parity of the mask
-    assert polychromic_score([1.0, 1.0], [1, 3], equivalence=lambda m: m % 2) == pytest.approx(0.5)
-    assert diversity(["a", "b", "a"]) == pytest.approx(2 / 3)
+    assert _score([1.0, 1.0], [1, 3], equivalence=lambda m: m % 2) == pytest.approx(0.5)
+
+
+def test_class_labels_follow_the_equivalence():
+    assert class_labels([5, 3, 5, 7]).tolist() == [0, 1, 0, 2]
+    assert class_labels([5, 3, 5, 7], equivalence=None).tolist() == [0, 1, 2, 3]
+    assert class_labels([1, 3, 2], equivalence=lambda m: m % 2).tolist() == [0, 0, 1]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_set_scores_are_the_single_torch_implementation(seed):
+    """The minigrid set scores are ``bandits.objectives.polychromic_set_score`` on the labelled sets, and each
+    score is mean reward × distinct room-sets / n, counted here by hand."""
+    rng = np.random.default_rng(seed)
+    rewards, masks = rng.random(8), rng.integers(1, 16, size=8)
+    sets = make_sets(8, 4, 4, rng)
+    _, scores = set_advantages(rewards, masks, sets)
+    torch_scores = polychromic_set_score(torch.as_tensor(rewards)[torch.as_tensor(sets)],
+                                         torch.as_tensor(masks)[torch.as_tensor(sets)])
+    assert np.array_equal(scores, torch_scores.numpy())
+    by_hand = [rewards[s].mean() * len(set(masks[s].tolist())) / 4 for s in sets]
+    assert scores.tolist() == pytest.approx(by_hand, abs=1e-15)
 
 
 def test_room_rule_doorways_belong_to_no_room():

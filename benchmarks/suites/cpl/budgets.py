@@ -1,0 +1,26 @@
+"""Budgets of the cpl suite as data: seeds and config overrides for smoke / quick / full, per experiment."""
+from __future__ import annotations
+
+from benchmarks.registry import Budget
+
+QUICK_PAIRS = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000)
+FULL_PAIRS = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
+FH_QUICK_PAIRS = (10_000, 30_000, 100_000, 300_000, 1_000_000)
+FH_FULL_PAIRS = (10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000)
+SMOKE_PAIRS = (300, 1_000, 3_000)
+
+DISCOUNTED = {"smoke": Budget(seeds=3, overrides={"pair_counts": SMOKE_PAIRS}),
+              "quick": Budget(seeds=8),
+              "full": Budget(seeds=10, overrides={"pair_counts": FULL_PAIRS})}
+FINITE_HORIZON = {"smoke": Budget(seeds=3, overrides={"pair_counts": SMOKE_PAIRS}),
+                  "quick": Budget(seeds=4),
+                  "full": Budget(seeds=10, overrides={"pair_counts": FH_FULL_PAIRS})}
+FINITE_HORIZON_DENSE = {"smoke": Budget(seeds=3, overrides={"concentration": 1.0, "pair_counts": SMOKE_PAIRS}),
+                        "quick": Budget(seeds=3, overrides={"concentration": 1.0, "pair_counts": (10_000, 100_000)}),
+                        "full": Budget(seeds=10, overrides={"concentration": 1.0, "pair_counts": FH_FULL_PAIRS})}
+CONSERVATIVE = {"smoke": Budget(seeds=3, overrides={"num_pairs": 3_000}),
+                "quick": Budget(seeds=5),
+                "full": Budget(seeds=10, overrides={"num_pairs": 1_000_000})}
+MINIGRID = {"smoke": Budget(seeds=3, overrides={"num_pairs": 200, "steps": 30, "hidden": 32}),
+            "quick": Budget(seeds=6),
+            "full": Budget(seeds=12, overrides={"num_pairs": 5000, "segment_length": 32, "steps": 6000})}

@@ -1,0 +1,131 @@
+"""The cpl suite's figures: one ``plot_*`` per claim."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from benchmarks.plots import save
+from benchmarks.records import values
+from benchmarks.registry import RunRecord
+from benchmarks.stats import mean_ci
+from benchmarks.suites.cpl.claims import UNSEEN_MASS, pair_grid, series_matrix
+
+
+def _loglog(axis, pairs: np.ndarray, values: np.ndarray, label: str) -> None:
+    mean = values.mean(0)
+    band = [mean_ci(values[:, j]) for j in range(values.shape[1])]
+    low = np.array([b.low if np.isfinite(b.low) else m for b, m in zip(band, mean)])
+    high = np.array([b.high if np.isfinite(b.high) else m for b, m in zip(band, mean)])
+    line, = axis.plot(pairs, np.maximum(mean, 1e-300), marker="o", label=f"{label} (n={values.shape[0]})")
+    axis.fill_between(pairs, np.maximum(low, 1e-300), np.maximum(high, 1e-300), color=line.get_color(), alpha=0.2)
+    axis.set_xscale("log")
+    axis.set_yscale("log")
+    axis.grid(alpha=0.3, which="both")
+
+
+def _figure(ncols: int = 1):
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(1, ncols, figsize=(6.4 * ncols, 4.2), squeeze=False)
+
+
+def plot_consistency(results: Mapping[str, list[RunRecord]], path: str) -> None:
+    runs = results["cpl/discounted"]
+    pairs = pair_grid(runs)
+    figure, axes = _figure(2)
+    for name, label in (("kl/cpl", "CPL"), ("kl/rlhf", "RLHF (BT r̂ + soft VI)"), ("kl/sft", "SFT")):
+        _loglog(axes[0, 0], pairs, series_matrix(runs, name), label)
+    axes[0, 0].plot(pairs, 0.94 * (pairs / 1e3) ** -1.07, "k--", linewidth=1, label="pilot slope −1.07")
+    axes[0, 0].set(title="KL(π*‖π) vs N (random MDPs, regret labels)", xlabel="pairs N", ylabel="KL")
+    axes[0, 0].legend(fontsize=8)
+    _loglog(axes[0, 1], pairs, series_matrix(runs, "value_gap/cpl"), "CPL soft-value gap")
+    axes[0, 1].set(title="mean soft-value gap V* − V^π_CPL", xlabel="pairs N", ylabel="gap")
+    axes[0, 1].legend(fontsize=8)
+    save(figure, path)
+
+
+def plot_wrong_model(results: Mapping[str, list[RunRecord]], path: str) -> None:
+    runs = results["cpl/discounted"]
+    pairs = pair_grid(runs)
+    figure, axes = _figure()
+    _loglog(axes[0, 0], pairs, series_matrix(runs, "kl/cpl"), "CPL, regret labels")
+    _loglog(axes[0, 0], pairs, series_matrix(runs, "kl/cpl_reward_labels"), "CPL, reward-model labels")
+    axes[0, 0].axhline(np.mean(values(runs, "kl_softmax_reward")), color="grey", linestyle="--",
+                       label="softmax(r/α)")
+    axes[0, 0].set(title="CPL with the wrong preference model plateaus", xlabel="pairs N", ylabel="KL(π*‖π)")
+    axes[0, 0].legend(fontsize=8)
+    save(figure, path)
+
+
+def plot_reward_learns_advantage(results: Mapping[str, list[RunRecord]], path: str) -> None:
+    disc, fh = results["cpl/discounted"], results["cpl/finite_horizon"]
+    figure, axes = _figure(2)
+    axis = axes[0, 0]
+    pairs = pair_grid(disc)
+    for name, label in (("corr_advantage/rlhf", "corr(r̂, A*)"), ("corr_reward/rlhf", "corr(r̂, r)")):
+        values = series_matrix(disc, name)
+        axis.plot(pairs, values.mean(0), marker="o", label=label)
+    axis.axhline(np.mean(values(disc, "corr_advantage_reward")), color="grey", linestyle="--",
+                 label="corr(A*, r)")
+    axis.set_xscale("log")
+    axis.set(title="RLHF on regret labels: r̂ tracks A*", xlabel="pairs N", ylabel="correlation")
+    axis.legend(fontsize=8)
+    axis.grid(alpha=0.3)
+    pairs = pair_grid(fh)
+    _loglog(axes[0, 1], pairs, series_matrix(fh, "kl/cpl"), "CPL (time-indexed)")
+    _loglog(axes[0, 1], pairs, series_matrix(fh, "kl/rlhf"), "RLHF (stationary r̂)")
+    axes[0, 1].set(title="finite horizon H=5, Dirichlet(0.1)", xlabel="pairs N", ylabel="occupancy-weighted KL")
+    axes[0, 1].legend(fontsize=8)
+    save(figure, path)
+
+
+def plot_conservative(results: Mapping[str, list[RunRecord]], path: str) -> None:
+    runs = results["cpl/conservative"]
+    lambdas = np.asarray(runs[0].series["lambda"])
+    figure, axes = _figure(2)
+    for name, label in (("kl/full", "full coverage"), ("kl_unmasked_states/partial", "partial, unmasked states")):
+        axes[0, 0].plot(lambdas, series_matrix(runs, name).mean(0), marker="o", label=label)
+    axes[0, 0].set(title="KL(π*‖π_CPL) vs λ", xlabel="λ", ylabel="KL", yscale="log")
+    axes[0, 0].legend(fontsize=8)
+    axes[0, 0].grid(alpha=0.3)
+    unseen = series_matrix(runs, "unseen_mass_max/partial")
+    axes[0, 1].plot(lambdas, np.maximum(unseen.max(0), 1e-300), marker="o", label="max over seeds and states")
+    axes[0, 1].axhline(UNSEEN_MASS, color="grey", linestyle="--", label=f"{UNSEEN_MASS:g}")
+    axes[0, 1].set(title="partial coverage: mass on the never-taken action", xlabel="λ", ylabel="π(a₀|s)",
+                   yscale="log")
+    axes[0, 1].legend(fontsize=8)
+    axes[0, 1].grid(alpha=0.3)
+    save(figure, path)
+
+
+def plot_hard_labels(results: Mapping[str, list[RunRecord]], path: str) -> None:
+    runs = results["cpl/discounted"]
+    pairs = pair_grid(runs)
+    figure, axes = _figure(2)
+    _loglog(axes[0, 0], pairs, series_matrix(runs, "kl/cpl_hard"), "CPL, hard labels")
+    _loglog(axes[0, 0], pairs, series_matrix(runs, "kl/cpl"), "CPL, sampled labels")
+    axes[0, 0].set(title="hard (official-code) labels: a bias, not noise", xlabel="pairs N", ylabel="KL(π*‖π)")
+    axes[0, 0].legend(fontsize=8)
+    _loglog(axes[0, 1], pairs, np.maximum(series_matrix(runs, "entropy/cpl_hard"), 1e-300), "mean entropy of π_CPL")
+    axes[0, 1].set(title="policy entropy (nats)", xlabel="pairs N", ylabel="entropy")
+    axes[0, 1].legend(fontsize=8)
+    save(figure, path)
+
+
+def plot_minigrid(results: Mapping[str, list[RunRecord]], path: str) -> None:
+    runs = results["cpl/minigrid"]
+    names = ("oracle", "cpl", "sft", "rlhf", "behaviour")
+    labels = ("π*", "CPL", "SFT", "RLHF+offline RL", "noisy expert")
+    figure, axes = _figure(2)
+    for axis, metric in zip(axes[0], ("success", "return")):
+        estimates = [mean_ci(values(runs, f"{metric}/{m}")) for m in names]
+        means = np.array([e.value for e in estimates])
+        low = np.array([e.low if np.isfinite(e.low) else e.value for e in estimates])
+        high = np.array([e.high if np.isfinite(e.high) else e.value for e in estimates])
+        axis.bar(labels, means, yerr=[means - low, high - means], capsize=4, color="tab:blue", alpha=0.7)
+        axis.set(title=f"MiniGrid-FourRooms: {metric} (95% CI over {len(runs)} layouts)", ylim=(0, 1.05))
+        axis.tick_params(axis="x", labelsize=8)
+        axis.grid(alpha=0.3, axis="y")
+    save(figure, path)
+

@@ -1,0 +1,55 @@
+"""Budgets of the HDPO experiments as data: seeds and config overrides per budget (smoke / quick / full).
+
+smoke: seconds, checks that everything runs; quick: the committed report (minutes on 2 cores); full: the
+official code's scale (32,768 training scenarios, batch 8,192, 300 epochs; hours).
+"""
+from __future__ import annotations
+
+from benchmarks.registry import Budget
+
+_SMOKE_TRAINING = {"train_scenarios": 256, "batch_size": 128, "epochs": 3, "dev_scenarios": 64,
+                   "test_scenarios": 64, "test_periods": 120, "test_warmup": 40, "eval_every": 1}
+_FULL_TRAINING = {"train_scenarios": 32768, "batch_size": 8192, "epochs": 300, "dev_scenarios": 8192,
+                  "test_scenarios": 8192, "test_periods": 2000, "test_warmup": 500, "eval_every": 10}
+_LOST_SALES = {"lost_sales": True}
+
+BUDGETS: dict[str, dict[str, Budget]] = {
+    "hdpo/backlog": {
+        "smoke": Budget(seeds=2, overrides={"underage_costs": (9.0,), "lead_times": (2,), **_SMOKE_TRAINING}),
+        "quick": Budget(seeds=3),
+        "full": Budget(seeds=5, overrides=_FULL_TRAINING),
+    },
+    "hdpo/lost_sales": {
+        "smoke": Budget(seeds=2, overrides={**_LOST_SALES, "underage_costs": (9.0,), "lead_times": (1,),
+                                            **_SMOKE_TRAINING}),
+        "quick": Budget(seeds=3, overrides={**_LOST_SALES, "lead_times": (1, 2, 3, 4)}),
+        "full": Budget(seeds=5, overrides={**_LOST_SALES, "lead_times": (1, 2, 3, 4), **_FULL_TRAINING}),
+    },
+    "hdpo/lost_sales_reference": {
+        "smoke": Budget(seeds=1, overrides={"underage_costs": (9.0,), "lead_times": (1,)}),
+        "quick": Budget(seeds=1),
+        "full": Budget(seeds=1, overrides={"search_scenarios": 512}),
+    },
+    "hdpo/reinforce": {
+        "smoke": Budget(seeds=2, overrides=_SMOKE_TRAINING),
+        "quick": Budget(seeds=4),
+        "full": Budget(seeds=8, overrides={"train_scenarios": 32768, "batch_size": 8192, "epochs": 300,
+                                           "eval_every": 10}),
+    },
+    "hdpo/gnn": {
+        "smoke": Budget(seeds=2, overrides={"small_sizes": (16,), "reference_size": 64, "steps": 4,
+                                            "dev_scenarios": 32, "test_scenarios": 32, "test_periods": 120,
+                                            "test_warmup": 40, "eval_every": 2}),
+        "quick": Budget(seeds=3),
+        "full": Budget(seeds=5, overrides={"small_sizes": (16, 64, 256), "reference_size": 8192, "steps": 3000,
+                                           "batch_size": 1024, "dev_scenarios": 4096, "test_scenarios": 4096,
+                                           "test_periods": 2000, "test_warmup": 500}),
+    },
+    "hdpo/serial": {
+        "smoke": Budget(seeds=2, overrides={**_SMOKE_TRAINING, "test_periods": 200, "test_warmup": 60,
+                                            "search_scenarios": 32}),
+        "quick": Budget(seeds=3),
+        "full": Budget(seeds=5, overrides={**_FULL_TRAINING, "search_scenarios": 1024}),
+    },
+}
+"""Budgets per experiment name."""

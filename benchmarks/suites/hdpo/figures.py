@@ -1,0 +1,81 @@
+"""HDPO figures: gaps per instance (bars with 95% intervals), learning curves, data efficiency."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from benchmarks.plots import plot_curves, save
+from benchmarks.records import values
+from benchmarks.stats import Estimate, mean_ci
+from benchmarks.suites.hdpo.claims import THRESHOLDS, Results, gnn_gaps, instance_key, instances
+
+
+def _error_bars(estimates: Sequence[Estimate]) -> np.ndarray:
+    """(2, n) distances from each value to its interval ends (0 where an end is infinite)."""
+    return np.array([[e.value - e.low if np.isfinite(e.low) else 0 for e in estimates],
+                     [e.high - e.value if np.isfinite(e.high) else 0 for e in estimates]])
+
+
+def plot_backlog(results: Results, path: str) -> None:
+    import matplotlib.pyplot as plt
+    runs = results["hdpo/backlog"]
+    keys = [instance_key(lead, p) for lead, p in instances(runs, "gap")]
+    est = [mean_ci([g * 100 for g in values(runs, f"gap/{k}")]) for k in keys]
+    figure, axis = plt.subplots(figsize=(7.5, 4))
+    axis.bar(range(len(keys)), [e.value for e in est], yerr=_error_bars(est), capsize=3)
+    axis.axhline(THRESHOLDS.gap * 100, color="grey", linestyle="--", linewidth=1)
+    axis.set_xticks(range(len(keys)), keys, rotation=45, fontsize=7)
+    axis.set_ylabel("gap to closed-form optimum (%)")
+    axis.set_title("HDPO, backlogged single store: test-cost gap (mean, 95% CI)", fontsize=10)
+    save(figure, path)
+
+
+def plot_lost_sales(results: Results, path: str) -> None:
+    import matplotlib.pyplot as plt
+    runs, ref = results["hdpo/lost_sales"], results["hdpo/lost_sales_reference"][0].metrics
+    keys = [instance_key(lead, p) for lead, p in instances(runs, "test_cost")]
+    hdpo = [mean_ci([c / ref[f"dp_cost/{k}"] * 100 - 100 for c in values(runs, f"test_cost/{k}")]) for k in keys]
+    capped = [ref[f"capped_cost/{k}"] / ref[f"dp_cost/{k}"] * 100 - 100 for k in keys]
+    figure, axis = plt.subplots(figsize=(8, 4))
+    x = np.arange(len(keys))
+    axis.bar(x - 0.2, [e.value for e in hdpo], 0.4, yerr=_error_bars(hdpo), capsize=2, label="HDPO (MLP)")
+    axis.bar(x + 0.2, capped, 0.4, label="best capped base-stock")
+    axis.axhline(THRESHOLDS.gap * 100, color="grey", linestyle="--", linewidth=1)
+    axis.set_xticks(x, keys, rotation=45, fontsize=7)
+    axis.set_ylabel("gap to DP optimum (%)")
+    axis.legend(fontsize=8)
+    axis.set_title("Lost sales, Poisson(5): gap to the exact DP optimum", fontsize=10)
+    save(figure, path)
+
+
+def plot_reinforce(results: Results, path: str) -> None:
+    runs = results["hdpo/reinforce"]
+    curves = {m: [[max(v, 1e-4) for v in r.series[f"dev_gap/{m}"]] for r in runs] for m in ("hdpo", "reinforce")}
+    plot_curves(path, {"HDPO": curves["hdpo"], "REINFORCE": curves["reinforce"]},
+                f"HDPO vs REINFORCE (dev gap; x = checkpoint, {runs[0].series['simulated_periods'][1]:.3g} "
+                "simulated periods each)", "checkpoint", "dev cost gap to optimum", logy=True)
+
+
+def plot_gnn(results: Results, path: str) -> None:
+    import matplotlib.pyplot as plt
+    sizes, gaps = gnn_gaps(results["hdpo/gnn"])
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for arch in ("gnn", "mlp"):
+        est = [mean_ci(gaps[arch][n] * 100) for n in sizes]
+        axis.errorbar(sizes, [e.value for e in est], yerr=_error_bars(est), capsize=3, marker="o",
+                      label=arch.upper())
+    axis.set_xscale("log")
+    axis.axhline(THRESHOLDS.gap * 100, color="grey", linestyle="--", linewidth=1)
+    axis.set_xlabel("training scenarios")
+    axis.set_ylabel(f"cost vs GNN@{sizes[-1]} (%)")
+    axis.legend(fontsize=8)
+    axis.set_title("One warehouse, 5 stores: data efficiency", fontsize=10)
+    save(figure, path)
+
+
+def plot_serial(results: Results, path: str) -> None:
+    runs = results["hdpo/serial"]
+    echelon = float(np.mean(values(runs, "test_cost/echelon")))
+    plot_curves(path, {"HDPO dev cost": [r.series["dev_cost"] for r in runs]}, "Serial chain: HDPO dev cost",
+                "checkpoint", "cost per period", logy=True, hlines={f"echelon-stock (test) {echelon:.2f}": echelon})

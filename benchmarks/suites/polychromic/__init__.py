@@ -1,0 +1,61 @@
+"""Polychromic suite — set-level diversity objectives (Ibn Hamid, Orney, Xu, Finn, Sadigh, 2025, arXiv 2509.25424).
+
+Experiments (``experiments.py``, one per method, paired by seed): ``polychromic/pretrained`` (the BC start,
+evaluated), ``polychromic/ppo``, ``polychromic/poly_ppo`` (vines + polychromic set advantages),
+``polychromic/poly_ppo_d1`` (negative control, diversity ≡ 1) and ``polychromic/reinforce``, on
+MiniGrid-FourRooms-v0. Budgets in ``budgets.py``, checks in ``claims.py``, plots in ``figures.py``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from benchmarks.registry import Claim, RunRecord, Suite, Verdict
+from benchmarks.suites.polychromic.claims import (
+    check_coverage,
+    check_diversity,
+    check_negative_control,
+    check_robustness,
+    check_success,
+)
+from benchmarks.suites.polychromic.experiments import EXPERIMENT_OF, EXPERIMENTS
+from benchmarks.suites.polychromic.figures import (
+    plot_negative_control,
+    plot_passk,
+    plot_success_curves,
+    plot_trajectories,
+)
+
+PAPER = "Polychromic objectives (Ibn Hamid et al., 2025)"
+Check = Callable[[Mapping[str, list[RunRecord]]], Verdict]
+Plot = Callable[[Mapping[str, list[RunRecord]], str], None]
+
+
+def _claim(cid: str, source: str, statement: str, methods: Sequence[str], check: Check, plot: Plot,
+           paper_value: str) -> Claim:
+    return Claim(id=cid, paper=PAPER, source=source, statement=statement,
+                 experiments=tuple(EXPERIMENT_OF[m] for m in methods), check=check, plot=plot, paper_value=paper_value)
+
+
+SUITE = Suite(
+    name="polychromic", paper=PAPER, experiments=EXPERIMENTS,
+    claims=(
+        _claim("polychromic.coverage", "Fig. 2 (pass@k), §5",
+               "Poly-PPO's pass@k ≥ PPO's at every k ≤ 16, by ≥ 5 points at k = 16; PPO's pass@16 falls to or "
+               "below the pre-trained policy's while Poly-PPO's does not.",
+               ("pretrained", "ppo", "poly"), check_coverage, plot_passk, "Poly-PPO > PPO at every k"),
+        _claim("polychromic.success", "Table 1",
+               "Poly-PPO's success (pass@1) is at least PPO's minus 2 points.",
+               ("pretrained", "ppo", "poly", "reinforce"), check_success, plot_success_curves,
+               "success 92.4% vs 89.2%"),
+        _claim("polychromic.diversity", "§5, Fig. 3",
+               "After fine-tuning Poly-PPO has more distinct room-sets and higher policy entropy than PPO.",
+               ("pretrained", "ppo", "poly"), check_diversity, plot_trajectories, "more diverse than PPO"),
+        _claim("polychromic.robustness", "§5 (unseen configurations)",
+               "On unseen configurations Poly-PPO's success drop is at most PPO's.",
+               ("pretrained", "ppo", "poly"), check_robustness, plot_passk, "drop(Poly) ≤ drop(PPO)"),
+        _claim("polychromic.negative_control", "ablation",
+               "With diversity d ≡ 1 the coverage advantage over PPO disappears.",
+               ("pretrained", "ppo", "poly", "poly_d1"), check_negative_control, plot_negative_control,
+               "d ≡ 1 ≈ PPO"),
+    ),
+)

@@ -1,0 +1,55 @@
+"""The K-choice runs on CUDA (e.g. bfloat16 weights, a larger batch) with throughput and peak memory.
+
+Throughput: sequence log-probs (:func:`llm_bridge.logprobs.sequence_logprobs`, no gradient) of
+``throughput_batch`` K-choice sequences, five timed forwards after one warm-up, in tokens per second.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from llm_bridge.logprobs import sequence_logprobs
+from llm_bridge.models import LoadedModel
+from llm_bridge.pipelines.k_choice import k_choice_fixed_point
+from llm_bridge.pipelines.outcome import Outcome
+from llm_bridge.pipelines.settings import GpuScaleSettings
+from llm_bridge.pools import k_choice_pool
+from llm_bridge.tasks import k_choice_task
+
+TIMED_FORWARDS = 5
+
+
+def gpu_available() -> bool:
+    """Whether CUDA can run here."""
+    return torch.cuda.is_available()
+
+
+def logprob_throughput(lm: LoadedModel, num_prompts: int, batch_size: int, rng: np.random.Generator) -> float:
+    """Log-prob tokens per second on CUDA for a batch of ``batch_size`` K-choice sequences (``rng``: rewards of
+    the task, which the timing does not use)."""
+    pool = k_choice_pool(lm, k_choice_task(num_prompts, rng))
+    batch = pool.select(torch.arange(batch_size) % len(pool)).to(lm.device)
+    tokens = int(batch.attention_mask.sum())
+    with torch.no_grad():
+        sequence_logprobs(lm.model, batch)
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        for _ in range(TIMED_FORWARDS):
+            sequence_logprobs(lm.model, batch)
+        torch.cuda.synchronize()
+    return TIMED_FORWARDS * tokens / (time.perf_counter() - started)
+
+
+def gpu_scale(lm: LoadedModel, settings: GpuScaleSettings, rng: np.random.Generator,
+              throughput_rng: np.random.Generator) -> Outcome:
+    """One seed on CUDA: ``gpu_available`` = 1, ``logprob_tokens_per_s``, the K-choice metrics and series
+    (``rng`` as in :func:`k_choice_fixed_point`), and ``peak_memory_gb`` over the whole seed."""
+    torch.cuda.reset_peak_memory_stats()
+    metrics = {"gpu_available": 1.0, "logprob_tokens_per_s": logprob_throughput(
+        lm, settings.num_prompts, settings.throughput_batch, throughput_rng)}
+    outcome = k_choice_fixed_point(lm, settings, rng)
+    metrics.update(outcome.metrics)
+    metrics["peak_memory_gb"] = torch.cuda.max_memory_allocated() / 2**30
+    return Outcome(metrics, dict(outcome.series))

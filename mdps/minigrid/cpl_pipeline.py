@@ -1,0 +1,117 @@
+"""The cpl suite's Minigrid experiment as one library call: per layout a soft-Q oracle and noisy-expert preference
+pairs with regret labels (CPL Eq. 5); neural CPL-BC, SFT and a Bradley–Terry reward trained batched over layouts;
+RLHF's policy by offline soft value iteration on r̂ restricted to the data's support; exact success probabilities.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from mdps.minigrid.cpl import (
+    TabularGrid,
+    fourrooms_grid,
+    noisy_expert,
+    offline_soft_vi,
+    success_probability,
+)
+from mdps.minigrid.cpl_networks import PairData, policy_tables, train_networks, value_tables
+from mdps.minigrid.envs import NUM_ACTIONS
+from mdps.tabular.mdp import SoftOptimum, soft_value_iteration
+from mdps.tabular.pipelines import correlation
+from mdps.tabular.segments import preference_labels, sample_segments, segment_scores
+
+
+@dataclass(frozen=True)
+class LayoutPreferences:
+    """One layout's task, oracle, behaviour policy and labelled pairs: states/actions (N, k), σ⁺ first."""
+
+    grid: TabularGrid
+    optimum: SoftOptimum
+    behaviour: np.ndarray
+    preferred_states: np.ndarray
+    preferred_actions: np.ndarray
+    rejected_states: np.ndarray
+    rejected_actions: np.ndarray
+
+
+def layout_preferences(grid: TabularGrid, rng: np.random.Generator, *, alpha: float, gamma: float, epsilon: float,
+                       num_pairs: int, segment_length: int) -> LayoutPreferences:
+    """Oracle π*, A* by soft policy iteration; segment pairs of the ε-noisy expert from uniform start poses;
+    labels sampled from the regret model with the oracle's A*."""
+    opt = soft_value_iteration(grid.mdp, alpha)
+    behaviour = noisy_expert(opt.q, epsilon)
+    start = np.full(grid.mdp.num_states, 1.0 / (grid.mdp.num_states - 1))
+    start[grid.absorbing] = 0.0
+    seg_a, seg_b = (sample_segments(grid.mdp, behaviour, num_pairs, segment_length, rng, start) for _ in range(2))
+    y = preference_labels(segment_scores(seg_a, opt.advantage, gamma),
+                          segment_scores(seg_b, opt.advantage, gamma), rng)[:, None]
+    return LayoutPreferences(grid, opt, behaviour, np.where(y, seg_a.states, seg_b.states),
+                             np.where(y, seg_a.actions, seg_b.actions), np.where(y, seg_b.states, seg_a.states),
+                             np.where(y, seg_b.actions, seg_a.actions))
+
+
+def stacked_inputs(layouts: Sequence[LayoutPreferences]) -> tuple[torch.Tensor, PairData]:
+    """Every layout's state features, zero-padded to the largest state count (M, S_max, F), and its pairs."""
+    width = max(d.grid.mdp.num_states for d in layouts)
+    features = torch.zeros(len(layouts), width, layouts[0].grid.features.shape[1])
+    for i, d in enumerate(layouts):
+        features[i, : d.grid.mdp.num_states] = torch.from_numpy(d.grid.features)
+    data = PairData(*(torch.from_numpy(np.stack([getattr(d, name) for d in layouts])) for name in
+                      ("preferred_states", "preferred_actions", "rejected_states", "rejected_actions")))
+    return features, data
+
+
+def data_support(layout: LayoutPreferences) -> tuple[np.ndarray, np.ndarray]:
+    """Step counts (S, A) of the (state, action) pairs whose successor the data shows, and the max-ent reference
+    policy uniform on the seen actions of each state (all-zero rows where a state is never seen)."""
+    counts = np.zeros((layout.grid.mdp.num_states, NUM_ACTIONS))
+    states = np.concatenate([layout.preferred_states, layout.rejected_states])[:, :-1]
+    actions = np.concatenate([layout.preferred_actions, layout.rejected_actions])[:, :-1]
+    np.add.at(counts, (states, actions), 1.0)
+    return counts, (counts > 0) / np.maximum((counts > 0).sum(-1, keepdims=True), 1.0)
+
+
+def evaluate_layout(layout: LayoutPreferences, cpl: np.ndarray, sft: np.ndarray, reward: np.ndarray, *,
+                    alpha: float, gamma: float) -> dict[str, float]:
+    """Success probability and return of CPL, SFT, RLHF (offline soft VI on r̂), the oracle, the noisy expert and
+    the same offline RL on the true A* (a check of the RL step, not a learnable baseline); data coverage and
+    corr(r̂, A*) on the seen (state, action) pairs."""
+    grid, opt = layout.grid, layout.optimum
+    counts, support = data_support(layout)
+    next_state = grid.mdp.transitions.argmax(-1)  # deterministic: where counts > 0 the data shows this successor
+    policies = {"cpl": cpl, "sft": sft, "oracle": opt.policy, "behaviour": layout.behaviour,
+                "rlhf": offline_soft_vi(reward, support, next_state, alpha, gamma),
+                "rl_on_true_advantage": offline_soft_vi(opt.advantage, support, next_state, alpha, gamma)}
+    metrics = {}
+    for name, pi in policies.items():
+        metrics[f"success/{name}"], metrics[f"return/{name}"] = success_probability(grid, pi)
+    seen = counts > 0
+    metrics["coverage"] = float(seen[: grid.absorbing].mean())
+    metrics["corr_advantage/rlhf"] = correlation(reward[seen], opt.advantage[seen])
+    metrics["num_states"] = float(grid.mdp.num_states)
+    return metrics
+
+
+def minigrid_preference_study(layout_seeds: Sequence[int], rngs: Sequence[np.random.Generator],
+                              generator: torch.Generator, *, alpha: float, gamma: float, epsilon: float,
+                              num_pairs: int, segment_length: int, lam: float, bc_weight: float, hidden: int,
+                              steps: int, lr: float) -> list[dict[str, float]]:
+    """One metrics dict per layout: FourRooms layouts ``layout_seeds``, pairs drawn with ``rngs`` (one per
+    layout), networks initialised from ``generator``."""
+    layouts = [layout_preferences(fourrooms_grid(seed, alpha, gamma), rng, alpha=alpha, gamma=gamma, epsilon=epsilon,
+                                  num_pairs=num_pairs, segment_length=segment_length)
+               for seed, rng in zip(layout_seeds, rngs, strict=True)]
+    features, data = stacked_inputs(layouts)
+    common = dict(generator=generator, hidden=hidden, steps=steps, lr=lr, alpha=alpha, gamma=gamma, lam=lam)
+    cpl = policy_tables(train_networks(features, data, "cpl", bc_weight=bc_weight, **common), features)
+    sft = policy_tables(train_networks(features, data, "sft", **common), features)
+    rewards = value_tables(train_networks(features, data, "reward", **common), features)
+    results = []
+    for i, layout in enumerate(layouts):
+        s_count = layout.grid.mdp.num_states
+        results.append(evaluate_layout(layout, cpl[i, :s_count], sft[i, :s_count], rewards[i, :s_count],
+                                       alpha=alpha, gamma=gamma))
+    return results
