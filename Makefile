@@ -1,4 +1,4 @@
-# claimbench: `make test` (tests), `make run` (verify every suite at the quick budget + report), `make bench`.
+# claimbench: `make test` (ruff, then the tests), `make run` (verify every suite at the quick budget + report), `make bench`.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -18,6 +18,7 @@ $(STAMP): $(PY) pyproject.toml constraints.txt
 install: $(STAMP)
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 
 run: $(STAMP)

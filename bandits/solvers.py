@@ -104,7 +104,6 @@ def check_tau(tau: float | np.ndarray, allow_zero: bool = True) -> np.ndarray:
     return t
 
 
-
 def _matvec(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
     return np.einsum("...ij,...j->...i", matrix, vector)
 

@@ -288,7 +288,11 @@ def _cmd_report(args: argparse.Namespace, suites: dict[str, Suite], out: Console
     if args.from_results:  # every row is read and validated before anything is written
         store = open_memory_store(read_source(args.from_results))
     else:
-        store = open_store_readonly(args.store or DEFAULT_STORE)
+        path = Path(args.store or DEFAULT_STORE)
+        if not path.is_file():
+            raise ConfigError(f"no store at {str(path)!r} (run `claimbench verify` first, or regenerate the report "
+                              f"from the shipped rows: `claimbench report --from reports/results`)")
+        store = open_store_readonly(path)
     try:
         verdicts, shipped = build_report(suites, store, args.out, ship_results=not args.from_results)
     finally:

@@ -1,4 +1,4 @@
-"""Matplotlib helpers (Agg backend, no screen): learning curves with CI bands, and saving figures."""
+"""Matplotlib helpers (Agg backend, no screen): learning curves with 95% bands over seeds, and saving figures."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -10,15 +10,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmarks.stats import mean_ci  # noqa: E402
+from benchmarks.stats import mean_interval  # noqa: E402
 
 
 def curve_band(curves: Sequence[Sequence[float]],
                stride: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """x, mean and 95% bootstrap CI over seeds (rows) at every ``stride``-th point of equal-length curves."""
+    """x, mean and 95% interval of the mean over seeds (rows; :func:`benchmarks.stats.mean_interval`: Student-t
+    below 20 seeds, BCa from 20) at every ``stride``-th point of equal-length curves. One seed: no band."""
     y = np.asarray(curves, dtype=float)
     x = np.arange(y.shape[1])[::stride]
-    estimates = [mean_ci(y[:, i]) for i in x]
+    estimates = [mean_interval(y[:, i]) for i in x]
     mean = np.array([e.value for e in estimates])
     low = np.array([e.low if np.isfinite(e.low) else e.value for e in estimates])
     high = np.array([e.high if np.isfinite(e.high) else e.value for e in estimates])

@@ -118,11 +118,18 @@ def smollm2_gguf_path() -> Path:
 
 def tiny_model(kind: str = "tiny", seed: int = 0, layers: int = 2, hidden: int = 64,
                max_length: int = 256) -> LoadedModel:
-    """A randomly initialised 2-layer Llama (``tiny``) or GPT-2 (``tiny-gpt2``) over the byte codec."""
+    """A randomly initialised 2-layer Llama (``tiny``) or GPT-2 (``tiny-gpt2``) over the byte codec. ``seed`` fixes
+    the weights (a constant of the model, like a checkpoint; the global torch generator is left as it was)."""
+    codec = ByteCodec(max_length)
+    with torch.random.fork_rng(devices=[]):  # transformers initialises weights from the global generator: seed it
+        torch.manual_seed(seed)             # for these fixed weights and restore its state afterwards
+        model = _tiny_architecture(kind, codec, layers, hidden, max_length)
+    return _finish(model, codec, kind, "cpu", "float32")
+
+
+def _tiny_architecture(kind: str, codec: ByteCodec, layers: int, hidden: int, max_length: int) -> nn.Module:
     from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
-    codec = ByteCodec(max_length)
-    torch.manual_seed(seed)  # transformers initialises weights from the global generator
     if kind == "tiny":
         config = LlamaConfig(vocab_size=codec.vocab_size, hidden_size=hidden, intermediate_size=2 * hidden,
                              num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2,
@@ -135,7 +142,7 @@ def tiny_model(kind: str = "tiny", seed: int = 0, layers: int = 2, hidden: int =
         model = GPT2LMHeadModel(config)
     else:
         raise ValueError(f"unknown tiny model {kind!r} (tiny or tiny-gpt2)")
-    return _finish(model, codec, kind, "cpu", "float32")
+    return model
 
 
 _LOADED: dict[tuple[str, str, str, int], LoadedModel] = {}

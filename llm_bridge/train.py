@@ -5,9 +5,9 @@ sequence log-probabilities computed by :mod:`llm_bridge.logprobs`.
 
 - :class:`PoolPolicy`: a trainable LM over a fixed pool of [prompt ; completion] sequences (offline data or
   the K candidates of a K-choice task) in one of three modes: ``full`` fine-tuning, ``lora`` (peft, rank r on
-  every linear layer) or ``last_k`` (only the last k blocks + final norm train; the inputs of block L − k are
-  cached once — :class:`llm_bridge.logprobs.TrunkCache`). Reference log-probs of the pool are computed once,
-  before training (π_ref = the initial model).
+  every linear layer; A drawn from the caller's generator) or ``last_k`` (only the last k blocks + final norm
+  train; the inputs of block L − k are cached once — :class:`llm_bridge.logprobs.TrunkCache`). Reference
+  log-probs of the pool are computed once, before training (π_ref = the initial model).
 - :func:`estimator_loss`: any estimator of ``bandits.objectives.LOSSES`` on a pair (the one name → loss table).
 - :func:`train_pairs`: Adam + gradient clipping on pre-sampled pairs.
 - :func:`train_k_choice_on_policy`: on-policy RLOO, Nash-MD-PG and the polychromic set objective on a K-choice
@@ -16,6 +16,7 @@ sequence log-probabilities computed by :mod:`llm_bridge.logprobs`.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from typing import Literal
 
@@ -44,7 +45,7 @@ class PoolPolicy:
     """A trainable LM scored on a fixed pool of sequences; ``reset()`` restores the initial weights."""
 
     def __init__(self, lm: LoadedModel, pool: SequenceBatch, mode: TrainMode = "last_k", last_k: int = 2,
-                 lora_rank: int = 8, chunk: int = 32) -> None:
+                 lora_rank: int = 8, chunk: int = 32, generator: torch.Generator | None = None) -> None:
         if mode not in TRAIN_MODES:
             raise ValueError(f"unknown train mode {mode!r} (choose from {', '.join(TRAIN_MODES)})")
         self.lm, self.mode, self.chunk = lm, mode, chunk
@@ -58,6 +59,8 @@ class PoolPolicy:
                                                          target_modules="all-linear"))
             self.model = self.peft.get_base_model()  # LoRA layers are injected in place
             params = [p for n, p in self.model.named_parameters() if "lora_" in n]
+            if generator is not None:
+                redraw_lora_a(self.model, generator)
         else:
             self.model = model
             if mode == "full":
@@ -99,6 +102,16 @@ class PoolPolicy:
             parts = [self.logprobs(torch.arange(s, min(s + self.chunk, len(self.pool))))
                      for s in range(0, len(self.pool), self.chunk)]
         return torch.cat(parts).detach().double().cpu()
+
+
+def redraw_lora_a(model: nn.Module, generator: torch.Generator) -> None:
+    """Draw every LoRA A matrix again from ``generator`` with peft's own initialiser (Kaiming-uniform, a = √5);
+    the B matrices stay zero, so π = π_ref still. peft draws A from the global generator, whose state depends on
+    whatever ran before in the process."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_A" in name:  # drawn on the CPU (where the generator lives), then copied to p's device
+                p.copy_(nn.init.kaiming_uniform_(torch.empty(p.shape), a=math.sqrt(5), generator=generator))
 
 
 def frozen_copy(model: nn.Module) -> nn.Module:

@@ -105,7 +105,8 @@ def _ipo(theta: Tensor, bandits: BanditBatch, mu1: Tensor, mu2: Tensor, generato
 def _baselines(theta: Tensor, bandits: BanditBatch, mu: Tensor, pi: Tensor) -> dict[str, object]:
     """Eq. 16 with μ1 = μ2 = μ, exact expectations: the identity's error, and for the constant baselines b = 0,
     b = J(π) = E_π R^π_β and b = E_μ R the measured bias norms, the predicted 2(E_μR^π_β − b)·(μ − π) norms and
-    the worst relative mismatch between the two."""
+    the worst relative mismatch between the two; ``scale`` is max |E[−∇ℓ]| (an identity between zeros would
+    decide nothing)."""
     population = gc.expected_copg_gradient(theta, bandits, mu, mu)
     right_baseline = gc.mean_regularized_reward(theta, bandits, mu)
     identity = gc.expected_baseline_pg_gradient(theta, bandits, mu, right_baseline)
@@ -118,7 +119,8 @@ def _baselines(theta: Tensor, bandits: BanditBatch, mu: Tensor, pi: Tensor) -> d
         bias_norms += bias.norm(dim=-1).tolist()
         predicted_norms += predicted.norm(dim=-1).tolist()
         formula_errors.append(relative_error(bias, predicted))
-    return {"identity_error": relative_error(identity, population), "bias_norms": bias_norms,
+    return {"identity_error": relative_error(identity, population), "scale": float(population.abs().max()),
+            "bias_norms": bias_norms,
             "predicted_norms": predicted_norms, "formula_error": max(formula_errors)}
 
 
@@ -126,7 +128,9 @@ def identity_checks(instances: RandomInstances, policy: torch.Generator, samples
                     logit_scale: float = 1.0, mc_samples: int = 20_000, num_pairs: int = 256,
                     chunk: int = 5_000) -> IdentityChecks:
     """Prop. 1–3 and Eq. 16 on one batch of instances and a random π = softmax(θ), θ ∼ N(0, logit_scale²) drawn
-    from ``policy``; every sample (Monte-Carlo pairs, on-policy pairs, offline pairs) from ``samples``."""
+    from ``policy``; every sample (Monte-Carlo pairs, on-policy pairs, offline pairs) from ``samples``.
+    ``gradient_scale/<identity>`` is the largest |coordinate| of the compared gradients: the identities are
+    informative only where it is well above round-off."""
     bandits, mask = instances.bandits, instances.bandits.mask
     theta = logit_scale * torch.randn(bandits.rewards.shape, generator=policy, dtype=torch.float64)
     pi = masked_log_probs(theta, mask).exp()
@@ -158,6 +162,9 @@ def identity_checks(instances: RandomInstances, policy: torch.Generator, samples
         "identity_error": eq16["identity_error"],
         "min_bias_norm": float(min(eq16["bias_norms"])),
         "bias_formula_error": float(eq16["formula_error"]),
+        "gradient_scale/rloo": float(rloo["rloo"].abs().max()),
+        "gradient_scale/ipo": float(ipo["half_beta_ipo"].abs().max()),
+        "gradient_scale/eq16": eq16["scale"],
     }
     keep = SERIES_POINTS
     series = {"z/copg": z["copg"].tolist(), "z/pg": z["pg"].tolist(),

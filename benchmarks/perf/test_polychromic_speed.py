@@ -13,7 +13,7 @@ import torch
 
 from mdps.minigrid.envs import TRAIN_CONFIGS, BatchFourRooms, FourRooms, LayoutTable, make_env
 from mdps.minigrid.policy import ActorCritic
-from mdps.minigrid.ppo import TrainArgs, train
+from mdps.minigrid.ppo import TrainArgs, TrainGenerators, train
 from mdps.minigrid.rollout import run_episodes
 
 
@@ -33,7 +33,9 @@ def raw_env_steps_per_second(steps: int = 6000) -> float:
 def _train(method: str, steps: int, sim: BatchFourRooms):
     policy = ActorCritic(generator=torch.Generator().manual_seed(0))
     args = TrainArgs(method=method, total_steps=steps)
-    return train(sim, policy, TRAIN_CONFIGS, args, torch.Generator().manual_seed(0), np.random.default_rng(0))
+    streams = TrainGenerators(torch.Generator().manual_seed(0), torch.Generator().manual_seed(1),
+                              np.random.default_rng(0))
+    return train(sim, policy, TRAIN_CONFIGS, args, streams)
 
 
 def test_ppo_sps_vs_raw_env_step(benchmark):

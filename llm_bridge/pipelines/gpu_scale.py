@@ -43,13 +43,14 @@ def logprob_throughput(lm: LoadedModel, num_prompts: int, batch_size: int, rng: 
 
 
 def gpu_scale(lm: LoadedModel, settings: GpuScaleSettings, rng: np.random.Generator,
-              throughput_rng: np.random.Generator) -> Outcome:
-    """One seed on CUDA: ``gpu_available`` = 1, ``logprob_tokens_per_s``, the K-choice metrics and series
-    (``rng`` as in :func:`k_choice_fixed_point`), and ``peak_memory_gb`` over the whole seed."""
+              throughput_rng: np.random.Generator, lora_init: torch.Generator | None = None) -> Outcome:
+    """One seed on CUDA: ``gpu_available`` = 1, the K-choice metrics and series (``rng`` as in
+    :func:`k_choice_fixed_point`); measurements of the machine, not of the result, under ``timing/``:
+    ``logprob_tokens_per_s`` and ``peak_memory_gb`` over the whole seed."""
     torch.cuda.reset_peak_memory_stats()
-    metrics = {"gpu_available": 1.0, "logprob_tokens_per_s": logprob_throughput(
+    metrics = {"gpu_available": 1.0, "timing/logprob_tokens_per_s": logprob_throughput(
         lm, settings.num_prompts, settings.throughput_batch, throughput_rng)}
-    outcome = k_choice_fixed_point(lm, settings, rng)
+    outcome = k_choice_fixed_point(lm, settings, rng, lora_init)
     metrics.update(outcome.metrics)
-    metrics["peak_memory_gb"] = torch.cuda.max_memory_allocated() / 2**30
+    metrics["timing/peak_memory_gb"] = torch.cuda.max_memory_allocated() / 2**30
     return Outcome(metrics, dict(outcome.series))

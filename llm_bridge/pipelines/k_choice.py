@@ -58,12 +58,14 @@ def bradley_terry_labels(rng: np.random.Generator, reward: Tensor, pairs: Tensor
     return torch.as_tensor(rng.random(pairs.shape[:2])) < torch.sigmoid(reward[pairs[..., 0]] - reward[pairs[..., 1]])
 
 
-def k_choice_fixed_point(lm: LoadedModel, settings: KChoiceSettings, rng: np.random.Generator) -> Outcome:
+def k_choice_fixed_point(lm: LoadedModel, settings: KChoiceSettings, rng: np.random.Generator,
+                         lora_init: torch.Generator | None = None) -> Outcome:
     """One seed: ``rng`` draws the rewards, the pairs and the labels; every run of :data:`K_CHOICE_RUNS`
-    trains on them. Metrics ``start_kl``, ``final_kl/<run>``, ``copg_shift_max_abs_diff``; series ``kl/<run>``."""
+    trains on them. Metrics ``start_kl``, ``final_kl/<run>``, ``copg_shift_max_abs_diff``; series ``kl/<run>``;
+    wall times under ``timing/``."""
     task = k_choice_task(settings.num_prompts, rng, settings.reward_high)
     started = time.perf_counter()
-    policy = settings.policy(lm, k_choice_pool(lm, task))
+    policy = settings.policy(lm, k_choice_pool(lm, task), lora_init)
     setup_s = time.perf_counter() - started
     k = task.num_candidates
     ref_k = renormalise(policy.ref_logp.numpy().reshape(-1, k))
@@ -76,7 +78,7 @@ def k_choice_fixed_point(lm: LoadedModel, settings: KChoiceSettings, rng: np.ran
     def evaluate(logp: Tensor) -> dict[str, float]:
         return {"kl": float(kl(optimum, renormalise(logp.numpy().reshape(-1, k))).mean())}
 
-    metrics = {"start_kl": evaluate(policy.ref_logp)["kl"], "setup_s": setup_s,
+    metrics = {"start_kl": evaluate(policy.ref_logp)["kl"], "timing/setup_s": setup_s,
                "trainable_params": float(policy.num_trainable())}
     series: dict[str, list[float]] = {}
     for run in K_CHOICE_RUNS:
@@ -84,7 +86,7 @@ def k_choice_fixed_point(lm: LoadedModel, settings: KChoiceSettings, rng: np.ran
         started = time.perf_counter()
         curves = train_pairs(policy, run.method, pairs[:steps], reward + (settings.shift if run.shifted else 0.0),
                              first[:steps], settings.beta, settings.lr, settings.clip, evaluate, settings.eval_every)
-        metrics[f"seconds_per_step/{run.name}"] = (time.perf_counter() - started) / steps
+        metrics[f"timing/seconds_per_step/{run.name}"] = (time.perf_counter() - started) / steps
         metrics[f"final_kl/{run.name}"] = curves["kl"][-1]
         series[f"kl/{run.name}"] = curves["kl"]
     check = next(r for r in K_CHOICE_RUNS if r.invariance_check)

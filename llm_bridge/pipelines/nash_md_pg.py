@@ -50,14 +50,15 @@ def _train_one_mixture(policy: PoolPolicy, settings: NashMDSettings, beta: float
     return curves, last["probs"]
 
 
-def nash_md_pg_game(lm: LoadedModel, settings: NashMDSettings, generator: torch.Generator) -> Outcome:
+def nash_md_pg_game(lm: LoadedModel, settings: NashMDSettings, generator: torch.Generator,
+                    lora_init: torch.Generator | None = None) -> Outcome:
     """One seed: ``generator`` draws every on-policy sample. Per β: ``win_vs_ref``, ``kl_to_nash``,
     ``kl_to_pg_fixed_point``, ``exploitability``, ``mean_prob/<β>/<move>``; pairwise ``win/<β1>_vs_<β2>``."""
     matrix = preference_matrix(RPS_MOVES)
     k = len(RPS_MOVES)
     prompts = RPS_PROMPTS[: settings.num_prompts]
     task = KChoiceTask(prompts, tuple(RPS_MOVES for _ in prompts), np.zeros((len(prompts), k)))
-    policy = settings.policy(lm, k_choice_pool(lm, task))
+    policy = settings.policy(lm, k_choice_pool(lm, task), lora_init)
     ref_k = renormalise(policy.ref_logp.numpy().reshape(-1, k))
     nash = regularized_nash(matrix, ref_k, settings.tau)
     finals: dict[str, np.ndarray] = {}

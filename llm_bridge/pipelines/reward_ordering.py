@@ -62,10 +62,10 @@ def _scores(lm: LoadedModel, ops: Sequence[tuple[int, int]], completions: Sequen
 
 
 def reward_ordering(lm: LoadedModel, settings: RewardOrderingSettings, rng: np.random.Generator,
-                    generator: torch.Generator) -> Outcome:
+                    generator: torch.Generator, lora_init: torch.Generator | None = None) -> Outcome:
     """One seed: ``rng`` draws the operands and the pairs, ``generator`` the reference samples. Metrics
     ``final_<name>/<method>`` and ``ref_*``; series ``<name>/<method>`` (name: heldout_reward, train_reward,
-    heldout_kl, heldout_ess)."""
+    heldout_kl, heldout_ess); wall times under ``timing/``."""
     train_ops, heldout_ops = arithmetic_prompts(rng, settings.num_train_prompts, settings.num_heldout_prompts)
     ops = train_ops + heldout_ops
     n = settings.samples_per_prompt
@@ -75,7 +75,7 @@ def reward_ordering(lm: LoadedModel, settings: RewardOrderingSettings, rng: np.r
                                      lm.codec.pad_id, generator, settings.temperature, max_length=lm.codec.max_length)
     sampling_s = time.perf_counter() - started
     rewards = _scores(lm, ops, completions, n)
-    policy = settings.policy(lm, completion_pool(lm, prompt_ids, completions))
+    policy = settings.policy(lm, completion_pool(lm, prompt_ids, completions), lora_init)
     ref = policy.ref_logp.numpy().reshape(len(ops), n)
     pairs, num_scored = scored_pairs(rng, rewards, len(train_ops), settings.steps, settings.batch_pairs)
     flat_reward = torch.as_tensor(rewards.reshape(-1), dtype=torch.float64)
@@ -83,7 +83,7 @@ def reward_ordering(lm: LoadedModel, settings: RewardOrderingSettings, rng: np.r
     evaluate = snis_evaluator(ref, rewards, len(train_ops))
     start = evaluate(policy.ref_logp)
     metrics = {"ref_heldout_reward": start["heldout_reward"], "ref_train_reward": start["train_reward"],
-               "sampling_s": sampling_s, "num_scored_pairs": float(num_scored),
+               "timing/sampling_s": sampling_s, "num_scored_pairs": float(num_scored),
                "reference_reward_std": float(rewards.std())}
     series: dict[str, list[float]] = {}
     for method in OFFLINE_PREFERENCE_METHODS:

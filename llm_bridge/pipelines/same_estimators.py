@@ -119,10 +119,10 @@ def _prop3(pairs: _Pairs, beta: float) -> dict[str, float]:
 
 
 def estimator_agreement(lm: LoadedModel, settings: SameEstimatorsSettings, rng: np.random.Generator,
-                        generator: torch.Generator) -> Outcome:
+                        generator: torch.Generator, lora_init: torch.Generator | None = None) -> Outcome:
     """One seed: ``rng`` draws the task, the pairs, labels and preferences; ``generator`` the weight noise."""
     task = k_choice_task(settings.num_prompts, rng)
-    policy = settings.policy(lm, k_choice_pool(lm, task))
+    policy = settings.policy(lm, k_choice_pool(lm, task), lora_init)
     perturb(policy, settings.perturb, generator)
     k = task.num_candidates
     rows = torch.as_tensor(sample_pairs(rng, 1, settings.num_pairs, settings.num_prompts, k,

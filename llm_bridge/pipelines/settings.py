@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import torch
+
 from bandits.validation import check_full_support, check_probabilities
 from llm_bridge.logprobs import SequenceBatch
 from llm_bridge.models import DTYPES, LoadedModel, check_model_spec, load_model
@@ -60,9 +62,10 @@ class ModelSettings:
         """A fresh copy of the model (loaded once per process)."""
         return load_model(self.model, self.device, self.dtype)
 
-    def policy(self, lm: LoadedModel, pool: SequenceBatch) -> PoolPolicy:
-        """``lm`` made trainable on ``pool`` in this training mode (π_ref = the initial weights)."""
-        return PoolPolicy(lm, pool, self.train, self.last_k, self.lora_rank)
+    def policy(self, lm: LoadedModel, pool: SequenceBatch, lora_init: torch.Generator | None = None) -> PoolPolicy:
+        """``lm`` made trainable on ``pool`` in this training mode (π_ref = the initial weights); ``lora_init``
+        draws the LoRA A matrices (lora mode)."""
+        return PoolPolicy(lm, pool, self.train, self.last_k, self.lora_rank, generator=lora_init)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ def test_smoke_verify_and_report(tmp_path, monkeypatch, capsys):
     verdicts = {v["claim"]: v for v in json.loads(capsys.readouterr().out)}
     assert set(verdicts) == CLAIMS
     for verdict in verdicts.values():
-        assert verdict["verdict"] in ("holds", "fails", "inconclusive")
+        assert verdict["verdict"] in ("holds", "fails", "inconclusive", "invalid")
         assert verdict["statistic"] and verdict["threshold"] is not None and verdict["paper_value"]
         assert "ci" in verdict and verdict["value"] is not None
     # algebraic identities hold at any budget; the training claims cannot converge in a few epochs

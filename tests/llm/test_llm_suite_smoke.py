@@ -19,7 +19,7 @@ def test_smoke_verify_produces_all_verdicts(tmp_path, capsys):
     by_id = {v["claim"]: v for v in verdicts}
     assert by_id["llm.same_estimators"]["verdict"] == "holds"  # an identity: holds even on the tiny model
     for v in verdicts[1:4]:
-        assert v["verdict"] in ("holds", "fails", "inconclusive")
+        assert v["verdict"] in ("holds", "fails", "inconclusive", "invalid")
         assert {"statistic", "value", "ci", "threshold", "paper_value", "details"} <= set(v)
     assert by_id["llm.gpu_scale"]["verdict"] in ("not run", "holds", "fails", "inconclusive")
 

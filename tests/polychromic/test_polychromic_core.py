@@ -28,7 +28,7 @@ from mdps.minigrid.expert import Expert
 from mdps.minigrid.passk import pass_at_k
 from mdps.minigrid.policy import ActorCritic
 from mdps.minigrid.polychromic import class_labels, make_sets, room_set_key, set_advantages
-from mdps.minigrid.ppo import TrainArgs, gae, train
+from mdps.minigrid.ppo import TrainArgs, TrainGenerators, gae, train
 from mdps.minigrid.rollout import run_episodes
 from mdps.minigrid.vines import VineShape, root_steps, sample_vines, vine_advantages
 
@@ -275,8 +275,9 @@ def test_training_is_deterministic_and_step_matched(sim, method):
     def once():
         policy = ActorCritic(generator=torch.Generator().manual_seed(3))
         args = TrainArgs(method=method, total_steps=1500, episodes_per_iter=8, vine_episodes=2)
-        log = train(sim, policy, TRAIN_CONFIGS[:20], args, torch.Generator().manual_seed(3),
-                    np.random.default_rng(3))
+        streams = TrainGenerators(torch.Generator().manual_seed(3), torch.Generator().manual_seed(4),
+                                  np.random.default_rng(3))
+        log = train(sim, policy, TRAIN_CONFIGS[:20], args, streams)
         return log, torch.cat([p.detach().flatten() for p in policy.parameters()])
 
     (log_a, params_a), (log_b, params_b) = once(), once()
@@ -287,7 +288,7 @@ def test_training_is_deterministic_and_step_matched(sim, method):
 
 def test_study_config_rejects_bad_values_through_the_cli_path():
     from benchmarks.registry import ConfigError
-    from benchmarks.suites.polychromic import EXPERIMENTS
+    from benchmarks.suites.polychromic.experiments import EXPERIMENTS
 
     poly = next(e for e in EXPERIMENTS if e.name == "polychromic/poly_ppo")
     for key, value, message in (("env_id", "MiniGrid-Empty-5x5-v0", "unknown env id"),

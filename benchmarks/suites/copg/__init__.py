@@ -21,7 +21,8 @@ SUITE = Suite(
               statement="For any μ1, μ2, π_ref with equal full support, the optimum of the CoPG objective is π* "
                         "∝ π_ref·exp(R/β) (paper bandit and ≥ 50 random instances; exact and sampled data).",
               experiments=("copg/exact_fixed_point", "copg/toy_bandit", "copg/random_instances"),
-              check=claims.check_fixed_point, paper_value="regret 0", plot=figures.plot_fixed_point),
+              check=claims.check_fixed_point, paper_value="regret 0", plot=figures.plot_fixed_point,
+              controls=claims.CONTROLS["copg.fixed_point"]),
         Claim(id="copg.baselines_biased", paper=CITATION, source="Fig. 1",
               statement="On the same off-policy data, PG (b=0) ends worse than π_ref and PG with a value "
                         "baseline and IPO converge to strictly positive regret, while CoPG reaches 0.",
@@ -31,20 +32,24 @@ SUITE = Suite(
               statement="With y, y′ ∼ π, the CoPG gradient is unbiased for 2∇J(π) (Monte Carlo vs autograd, "
                         "random instances and policies).",
               experiments=("copg/gradient_identities",), check=claims.check_unbiased_on_policy,
-              paper_value="E[∇ℓ] = 2∇J", plot=figures.plot_unbiased),
+              paper_value="E[∇ℓ] = 2∇J", plot=figures.plot_unbiased,
+              controls=claims.CONTROLS["copg.unbiased_on_policy"]),
         Claim(id="copg.rloo_equivalence", paper=CITATION, source="Prop. 2",
               statement="On-policy, the CoPG gradient equals the RLOO (k=2) gradient on R^π_β sample by sample.",
               experiments=("copg/gradient_identities",), check=claims.check_rloo_equivalence,
-              paper_value="equal", plot=figures.plot_rloo),
+              paper_value="equal", plot=figures.plot_rloo,
+              controls=claims.CONTROLS["copg.rloo_equivalence"]),
         Claim(id="copg.ipo_equivalence", paper=CITATION, source="Prop. 3",
               statement="With R(y_w) = 1/4, R(y_l) = −1/4 the CoPG ascent direction is β/2 times IPO's (τ=β) "
                         "descent direction.",
               experiments=("copg/gradient_identities",), check=claims.check_ipo_equivalence,
-              paper_value="ratio β/2, cosine 1", plot=figures.plot_ipo),
+              paper_value="ratio β/2, cosine 1", plot=figures.plot_ipo,
+              controls=claims.CONTROLS["copg.ipo_equivalence"]),
         Claim(id="copg.baseline_identity", paper=CITATION, source="Eq. 16",
               statement="With μ1 = μ2 = μ, the CoPG gradient is 2·E_μ[(R^π_β − E_μR^π_β)∇ln π]; any other "
                         "constant baseline biases it.",
               experiments=("copg/gradient_identities",), check=claims.check_baseline_identity,
-              paper_value="equal; other baselines biased", plot=figures.plot_baseline_identity),
+              paper_value="equal; other baselines biased", plot=figures.plot_baseline_identity,
+              controls=claims.CONTROLS["copg.baseline_identity"]),
     ),
 )

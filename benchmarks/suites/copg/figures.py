@@ -9,7 +9,7 @@ from scipy import stats as scipy_stats
 from bandits.copg.offline_training import ALL_OFFLINE_METHODS, OFFLINE_METHODS
 from benchmarks.plots import curve_band, plt, save  # plots.py selects the Agg backend
 from benchmarks.registry import RunRecord
-from benchmarks.stats import mean_ci
+from benchmarks.stats import mean_interval
 from benchmarks.suites.copg.claims import METHOD_LABELS, THRESHOLDS
 
 FLOOR = 1e-16
@@ -32,11 +32,11 @@ def _finish(figure, axes, path: str) -> None:
 
 
 def _beta_sweep_panel(axis, sweep: Sequence[RunRecord], key: str) -> None:
-    """Mean ± 95% CI over seeds of the series ``key/<method>`` against β, one line per method."""
+    """Mean ± 95% interval (Student-t) over seeds of the series ``key/<method>`` against β, one line per method."""
     betas = sweep[0].series["beta"]
     for m in ALL_OFFLINE_METHODS:
         table = np.array([r.series[f"{key}/{m}"] for r in sweep])
-        estimates = [mean_ci(table[:, j]) for j in range(len(betas))]
+        estimates = [mean_interval(table[:, j]) for j in range(len(betas))]
         mean = np.maximum([e.value for e in estimates], FLOOR)
         low = np.maximum([e.low if np.isfinite(e.low) else e.value for e in estimates], FLOOR)
         high = np.maximum([e.high if np.isfinite(e.high) else e.value for e in estimates], FLOOR)

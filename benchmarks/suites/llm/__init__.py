@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from benchmarks.registry import Claim, Suite
 from benchmarks.suites.llm.claims import (
+    CONTROLS,
     PAPER,
     check_gpu_scale,
     check_k_choice,
@@ -37,17 +38,18 @@ SUITE = Suite(
                         "settles at a biased point; with rewards shifted by a constant CoPG is unchanged and naive "
                         "PG (b = 0) fails.",
               experiments=("llm/k_choice",), check=check_k_choice, plot=plot_k_choice,
-              paper_value="pilot: CoPG <1e-3, IPO 0.16–0.29, PG(R+6) 0.44–0.49"),
+              paper_value="pilot: CoPG <1e-3, IPO 0.16–0.29, PG(R+6) 0.44–0.49",
+              controls=CONTROLS["llm.k_choice_fixed_point"]),
         Claim(id="llm.reward_ordering", paper=CITATION, source="CoPG §5 (LLM experiment)",
               statement="At matched β and budget, the held-out reward after offline training ranks CoPG ≥ IPO "
                         "and CoPG ≥ DPO.",
               experiments=("llm/reward_ordering",), check=check_reward_ordering, plot=plot_reward_ordering,
-              paper_value="CoPG > IPO > DPO"),
+              paper_value="CoPG > IPO > DPO", controls=CONTROLS["llm.reward_ordering"]),
         Claim(id="llm.nash_md_pg", paper=CITATION, source="Nash-MD §7 (Nash-MD-PG)",
               statement="Nash-MD-PG with β ∈ {0, 0.125, 0.5} on an intransitive preference improves on π_ref "
                         "(win-rate > ½) and moves towards the regularised Nash π*_τ; pairwise win-rates reported.",
               experiments=("llm/nash_md_pg",), check=check_nash_md_pg, plot=plot_nash_md,
-              paper_value="β=0.125 beats RLHF 0.598, self-play 0.592"),
+              paper_value="β=0.125 beats RLHF 0.598, self-play 0.592", controls=CONTROLS["llm.nash_md_pg"]),
         Claim(id="llm.gpu_scale", paper=CITATION, source="spec claim 5",
               statement="The k-choice runs on CUDA in bfloat16 with a larger batch agree in direction with the "
                         "CPU runs; tokens/s and memory reported.",

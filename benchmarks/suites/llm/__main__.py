@@ -13,7 +13,7 @@ from benchmarks.registry import RunRecord
 from benchmarks.suites.llm.claims import check_gpu_scale, check_nash_md_pg
 from benchmarks.suites.llm.experiments import GPU_SCALE, NASH_MD_PG, run_gpu_scale, run_nash_md_pg
 
-SEEDS = (0, 1, 2)
+SEEDS = tuple(range(GPU_SCALE.budgets["quick"].seeds))
 
 
 def gpu_main() -> None:

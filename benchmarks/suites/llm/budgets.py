@@ -19,7 +19,7 @@ BUDGETS: dict[str, dict[str, Budget]] = {
     "llm/same_estimators": _budgets({"num_prompts": 2, "num_pairs": 3}, {}, {"num_pairs": 16}),
     "llm/k_choice": _budgets(
         {"num_prompts": 3, "steps": 4, "shift_check_steps": 2, "batch_pairs": 4, "eval_every": 2},
-        {}, {"steps": 200, "shift_check_steps": 200, "lr": 3e-5}),
+        {}, {"steps": 200, "shift_check_steps": 200, "lr": 3e-5}, quick_seeds=5),
     "llm/reward_ordering": _budgets(
         {"num_train_prompts": 2, "num_heldout_prompts": 2, "samples_per_prompt": 2, "max_new_tokens": 3, "steps": 3,
          "batch_pairs": 2, "eval_every": 3},
@@ -28,7 +28,7 @@ BUDGETS: dict[str, dict[str, Budget]] = {
                                {"steps": 300}),
     "llm/gpu_scale": {
         "smoke": Budget(seeds=1, overrides={**TINY_MODEL, "steps": 2, "shift_check_steps": 2}),
-        "quick": Budget(seeds=3, overrides={"steps": 120, "shift_check_steps": 120}),
+        "quick": Budget(seeds=5, overrides={"steps": 120, "shift_check_steps": 120}),
         "full": Budget(seeds=5, overrides={"steps": 300, "shift_check_steps": 300}),
     },
 }

@@ -2,7 +2,8 @@
 
 Every run loads the model once per worker process (``--set model=PATH --set device=cuda --set dtype=bfloat16``
 works for any Hugging Face causal LM; ``--set train=full|lora|last_k`` picks the training mode) and hands one
-seed's generators to a pipeline of ``llm_bridge.pipelines``:
+seed's generators (``benchmarks.seeding``, streams named after what they feed: "data", "perturbation",
+"reference_samples", "on_policy_samples", "throughput", "lora_init") to a pipeline of ``llm_bridge.pipelines``:
 - ``llm/same_estimators``: batched bridge losses and parameter gradients vs ``bandits.objectives`` on
   one-at-a-time log-probs (chain rule), float64; Prop. 3 (CoPG = (β/2)·IPO gradient) on the LM's weights.
 - ``llm/k_choice``: 12 prompts × K = 5 one-word candidates, R ~ U[0, 2], β = 0.5; offline pairs from a fixed
@@ -21,10 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-import torch
-
 from benchmarks.registry import Experiment, Result
+from benchmarks.seeding import numpy_rng, torch_generator
 from benchmarks.suites.llm.budgets import BUDGETS
 from llm_bridge.pipelines.gpu_scale import gpu_available, gpu_scale
 from llm_bridge.pipelines.k_choice import k_choice_fixed_point
@@ -191,28 +190,31 @@ def run_same_estimators(config: SameEstimatorsConfig, seeds: Sequence[int]) -> l
     """Per seed: a random K-choice pool, weights perturbed from π_ref, random pairs; for each estimator the
     bridge's batched loss and gradient vs objectives on one-at-a-time log-probs combined by the chain rule."""
     settings = SameEstimatorsSettings.of(config)
-    return [_result(estimator_agreement(settings.load(), settings, np.random.default_rng(seed),
-                                        torch.Generator().manual_seed(seed))) for seed in seeds]
+    return [_result(estimator_agreement(settings.load(), settings, numpy_rng(seed, "data"),
+                                        torch_generator(seed, "perturbation"), torch_generator(seed, "lora_init")))
+            for seed in seeds]
 
 
 def run_k_choice(config: KChoiceConfig, seeds: Sequence[int]) -> list[Result]:
     """One Result per seed (rewards, pairs and labels drawn from the seed); all methods on the same data."""
     settings = KChoiceSettings.of(config)
-    return [_result(k_choice_fixed_point(settings.load(), settings, np.random.default_rng(seed))) for seed in seeds]
+    return [_result(k_choice_fixed_point(settings.load(), settings, numpy_rng(seed, "data"),
+                                         torch_generator(seed, "lora_init"))) for seed in seeds]
 
 
 def run_reward_ordering(config: RewardOrderingConfig, seeds: Sequence[int]) -> list[Result]:
     """Reference samples → scored pairs → CoPG / IPO / DPO from the same pairs; held-out reward by SNIS."""
     settings = RewardOrderingSettings.of(config)
-    return [_result(reward_ordering(settings.load(), settings, np.random.default_rng(seed),
-                                    torch.Generator().manual_seed(seed))) for seed in seeds]
+    return [_result(reward_ordering(settings.load(), settings, numpy_rng(seed, "data"),
+                                    torch_generator(seed, "reference_samples"), torch_generator(seed, "lora_init")))
+            for seed in seeds]
 
 
 def run_nash_md_pg(config: NashMDConfig, seeds: Sequence[int]) -> list[Result]:
     """Nash-MD-PG on the restricted (K = 3) policies; exact win-rates P(π ≻ π′) = mean_x π(x)ᵀ P π′(x)."""
     settings = NashMDSettings.of(config)
-    return [_result(nash_md_pg_game(settings.load(), settings, torch.Generator().manual_seed(seed)))
-            for seed in seeds]
+    return [_result(nash_md_pg_game(settings.load(), settings, torch_generator(seed, "on_policy_samples"),
+                                    torch_generator(seed, "lora_init"))) for seed in seeds]
 
 
 def run_gpu_scale(config: GpuScaleConfig, seeds: Sequence[int]) -> list[Result]:
@@ -220,8 +222,8 @@ def run_gpu_scale(config: GpuScaleConfig, seeds: Sequence[int]) -> list[Result]:
     if not gpu_available():
         return [Result({"gpu_available": 0.0}) for _ in seeds]
     settings = GpuScaleSettings.of(config)
-    return [_result(gpu_scale(settings.load(), settings, np.random.default_rng(seed), np.random.default_rng(0)))
-            for seed in seeds]
+    return [_result(gpu_scale(settings.load(), settings, numpy_rng(seed, "data"), numpy_rng(seed, "throughput"),
+                              torch_generator(seed, "lora_init"))) for seed in seeds]
 
 
 def _experiment(name: str, config_cls: type, run, description: str) -> Experiment:

@@ -11,7 +11,7 @@ from bandits.nash_md.pipelines import GAME_NAMES, value_tag
 from benchmarks.plots import save
 from benchmarks.records import values
 from benchmarks.registry import RunRecord
-from benchmarks.stats import mean_ci
+from benchmarks.stats import mean_interval
 from benchmarks.suites.nash_md.claims import PILOT
 
 FLOOR = 1e-16
@@ -135,7 +135,7 @@ def plot_pg_bias(results: Mapping[str, list[RunRecord]], path: str) -> None:
 
     runs = results["nash_md/pg_bias"]
     betas = np.asarray(runs[0].config["betas"])
-    est = [mean_ci(values(runs, f"kl_to_nash/beta{value_tag(b)}")) for b in betas]
+    est = [mean_interval(values(runs, f"kl_to_nash/beta{value_tag(b)}")) for b in betas]
     predicted = [runs[0].metrics[f"predicted_bias/beta{value_tag(b)}"] for b in betas]
     floor = 1e-7
     figure, axis = plt.subplots(figsize=(6.4, 4.2))

@@ -8,7 +8,7 @@ import numpy as np
 from benchmarks.plots import plot_curves, save
 from benchmarks.records import metric_matrix
 from benchmarks.registry import RunRecord
-from benchmarks.stats import mean_ci
+from benchmarks.stats import mean_interval
 from benchmarks.suites.polychromic.experiments import EXPERIMENT_OF, K_MAX, LABELS, METHODS
 from mdps.minigrid.envs import GRID_SIZE, FourRooms, LayoutTable
 
@@ -18,14 +18,14 @@ def _present(results: Mapping[str, list[RunRecord]], methods: Sequence[str]) -> 
 
 
 def plot_passk(results: Mapping[str, list[RunRecord]], path: str, methods: Sequence[str] = METHODS) -> None:
-    """pass@k, k = 1..16, mean over seeds with a 95% CI band, one line per method."""
+    """pass@k, k = 1..16, mean over seeds with a 95% t-interval band, one line per method."""
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(6.4, 4.2))
     for m in _present(results, methods):
         table = metric_matrix(results[EXPERIMENT_OF[m]], "pass@{k:int}")
         k, rows = np.array(table.field("k")), table.values
-        estimates = [mean_ci(rows[:, j]) for j in range(len(k))]
+        estimates = [mean_interval(rows[:, j]) for j in range(len(k))]
         mean = np.array([e.value for e in estimates])
         low = np.array([e.low if np.isfinite(e.low) else e.value for e in estimates])
         high = np.array([e.high if np.isfinite(e.high) else e.value for e in estimates])
