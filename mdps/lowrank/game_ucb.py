@@ -105,7 +105,8 @@ def game_study(num_states: int, num_actions: int, rank: int, horizon: int, episo
     its exact Nash by LP; Contrastive UCB for games (:func:`run_game_ucb`); the duality gap at the checkpoints.
 
     Metrics: ``nash_value``, ``nash_gap`` (≈ 0), ``uniform_gap`` (both players uniform), ``first_gap``,
-    ``final_gap``, ``gap_slope`` (log-log slope of the gap vs K), timings. Series: ``checkpoints``, ``gap``.
+    ``final_gap``, ``gap_slope`` (log-log slope of the gap vs K); wall-clock seconds under ``timing/``.
+    Series: ``checkpoints``, ``gap``.
     """
     game = random_lowrank_game(num_states, num_actions, num_actions, rank, horizon, game_rng)
     transitions = game.transitions()
@@ -121,6 +122,6 @@ def game_study(num_states: int, num_actions: int, rank: int, horizon: int, episo
                "nash_gap": duality_gap(transitions, game.reward, game.initial, pi, nu),
                "uniform_gap": uniform_gap, "first_gap": float(gaps[0]), "final_gap": float(gaps[-1]),
                "gap_slope": loglog_slope(checkpoints, gaps),
-               "lp_seconds": trace.lp_seconds, "refit_seconds": trace.refit_seconds,
-               "episodes_per_second": episodes / seconds}
+               "timing/lp_seconds": trace.lp_seconds, "timing/refit_seconds": trace.refit_seconds,
+               "timing/episodes_per_second": episodes / seconds}
     return metrics, {"checkpoints": [float(c) for c in checkpoints], "gap": gaps.tolist()}

@@ -80,8 +80,9 @@ def lock_study(study: LockStudy, obs_per_latent: int, lock_rngs: Sequence[np.ran
     One generator per seed in each list: ``lock_rngs`` draw the lock (secret actions, observation labels),
     ``acting_rngs`` the learners' random features and actions, ``fit_generators`` their NCE cold starts; each is
     copied before use (the callers' generators are not advanced). Returns per seed the metrics
-    ``{prefix}{t01, rewards_seen, final_subopt, regret, regret_slope, episodes_per_second, refit_seconds}/<name>``
-    and the series ``{prefix}subopt/<name>`` (suboptimality per episode, 5 decimals).
+    ``{prefix}{t01, rewards_seen, final_subopt, regret, regret_slope}/<name>``, the wall-clock measures
+    ``timing/{prefix}{episodes_per_second, refit_seconds}/<name>`` and the series ``{prefix}subopt/<name>``
+    (suboptimality per episode, 5 decimals).
     """
     locks = [combination_lock(study.horizon, study.num_actions, obs_per_latent, rng, study.num_latent)
              for rng in _numpy_copies(lock_rngs)]
@@ -106,8 +107,8 @@ def lock_study(study: LockStudy, obs_per_latent: int, lock_rngs: Sequence[np.ran
                 f"{prefix}final_subopt/{name}": float(trace.suboptimality[i, -1]),
                 f"{prefix}regret/{name}": float(regret[i, -1]),
                 f"{prefix}regret_slope/{name}": regret_slope(trace.suboptimality[i]),
-                f"{prefix}episodes_per_second/{name}": study.episodes * batch / seconds,
-                f"{prefix}refit_seconds/{name}": trace.refit_seconds / batch,
+                f"timing/{prefix}episodes_per_second/{name}": study.episodes * batch / seconds,
+                f"timing/{prefix}refit_seconds/{name}": trace.refit_seconds / batch,
             })
             series[i][f"{prefix}subopt/{name}"] = np.round(trace.suboptimality[i], 5).tolist()
     return list(zip(metrics, series))

@@ -48,8 +48,8 @@ def representation_study(num_states: int, num_actions: int, rank: int, sample_si
 
     ``instance_rng`` draws the MDP and the random-feature baseline, ``data_rng`` the transitions, ``init_rng`` the
     fits' cold starts. Returns metrics (``exact_sin``, ``exact_tv``, ``random_sin``, ``sin@N``, ``tv@N``,
-    ``slope_sin``/``slope_tv`` over N ≥ ``slope_from`` when there are ≥ 3 such N, fit seconds) and series per N
-    (``sin``, ``tv``, ``svd_sin``, ``empirical_tv``, ``fit_seconds``, ``sample_sizes``).
+    ``slope_sin``/``slope_tv`` over N ≥ ``slope_from`` when there are ≥ 3 such N) and series per N (``sin``, ``tv``,
+    ``svd_sin``, ``empirical_tv``, ``sample_sizes``); wall-clock seconds under ``timing/`` (not results).
     """
     s, a, d = num_states, num_actions, rank
     negative = np.full(s, 1.0 / s)
@@ -62,14 +62,14 @@ def representation_study(num_states: int, num_actions: int, rank: int, sample_si
     metrics = {"exact_sin": subspace_sin(phi.reshape(s * a, d), true_features),
                "exact_tv": mean_tv(recovered_transitions(phi, psi, negative), truth),
                "random_sin": subspace_sin(instance_rng.dirichlet(np.ones(d), size=s * a), true_features),
-               "exact_fit_seconds": exact_seconds}
-    series: dict[str, list[float]] = {k: [] for k in ("sin", "tv", "svd_sin", "empirical_tv", "fit_seconds")}
+               "timing/exact_fit_seconds": exact_seconds}
+    series: dict[str, list[float]] = {k: [] for k in ("sin", "tv", "svd_sin", "empirical_tv", "timing/fit_seconds")}
     for n in sample_sizes:
         visits = data_rng.multinomial(int(n), np.full(s * a, 1.0 / (s * a))).reshape(s, a)
         counts = data_rng.multinomial(visits, truth).astype(float)
         start = time.perf_counter()
         phi, psi, _, _ = fit_free_lbfgs(counts, negative, d, restarts, max_iter, init_rng)
-        series["fit_seconds"].append(time.perf_counter() - start)
+        series["timing/fit_seconds"].append(time.perf_counter() - start)
         series["sin"].append(subspace_sin(phi.reshape(s * a, d), true_features))
         series["tv"].append(mean_tv(recovered_transitions(phi, psi, negative), truth))
         empirical = counts / np.maximum(counts.sum(-1, keepdims=True), 1.0)
@@ -84,5 +84,5 @@ def representation_study(num_states: int, num_actions: int, rank: int, sample_si
     for i, n in enumerate(sample_sizes):
         metrics[f"sin@{n:.0e}"] = series["sin"][i]
         metrics[f"tv@{n:.0e}"] = series["tv"][i]
-    metrics["mean_fit_seconds"] = float(np.mean(series["fit_seconds"]))
+    metrics["timing/mean_fit_seconds"] = float(np.mean(series["timing/fit_seconds"]))
     return metrics, series

@@ -1,10 +1,10 @@
-"""The cpl suite's Minigrid experiment as one library call: per layout a soft-Q oracle and noisy-expert preference
-pairs with regret labels (CPL Eq. 5); neural CPL-BC, SFT and a Bradley–Terry reward trained batched over layouts;
+"""The cpl suite's Minigrid experiment as one library call per layout: a soft-Q oracle and noisy-expert preference
+pairs with regret labels (CPL Eq. 5); neural CPL-BC, SFT and a Bradley–Terry reward trained on that layout alone;
 RLHF's policy by offline soft value iteration on r̂ restricted to the data's support; exact success probabilities.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,13 +53,10 @@ def layout_preferences(grid: TabularGrid, rng: np.random.Generator, *, alpha: fl
                              np.where(y, seg_b.actions, seg_a.actions))
 
 
-def stacked_inputs(layouts: Sequence[LayoutPreferences]) -> tuple[torch.Tensor, PairData]:
-    """Every layout's state features, zero-padded to the largest state count (M, S_max, F), and its pairs."""
-    width = max(d.grid.mdp.num_states for d in layouts)
-    features = torch.zeros(len(layouts), width, layouts[0].grid.features.shape[1])
-    for i, d in enumerate(layouts):
-        features[i, : d.grid.mdp.num_states] = torch.from_numpy(d.grid.features)
-    data = PairData(*(torch.from_numpy(np.stack([getattr(d, name) for d in layouts])) for name in
+def layout_inputs(layout: LayoutPreferences) -> tuple[torch.Tensor, PairData]:
+    """The layout's state features as a batch of one model (1, S, F) and its pairs (1, N, k)."""
+    features = torch.from_numpy(layout.grid.features)[None]
+    data = PairData(*(torch.from_numpy(getattr(layout, name))[None] for name in
                       ("preferred_states", "preferred_actions", "rejected_states", "rejected_actions")))
     return features, data
 
@@ -95,23 +92,17 @@ def evaluate_layout(layout: LayoutPreferences, cpl: np.ndarray, sft: np.ndarray,
     return metrics
 
 
-def minigrid_preference_study(layout_seeds: Sequence[int], rngs: Sequence[np.random.Generator],
-                              generator: torch.Generator, *, alpha: float, gamma: float, epsilon: float,
-                              num_pairs: int, segment_length: int, lam: float, bc_weight: float, hidden: int,
-                              steps: int, lr: float) -> list[dict[str, float]]:
-    """One metrics dict per layout: FourRooms layouts ``layout_seeds``, pairs drawn with ``rngs`` (one per
-    layout), networks initialised from ``generator``."""
-    layouts = [layout_preferences(fourrooms_grid(seed, alpha, gamma), rng, alpha=alpha, gamma=gamma, epsilon=epsilon,
-                                  num_pairs=num_pairs, segment_length=segment_length)
-               for seed, rng in zip(layout_seeds, rngs, strict=True)]
-    features, data = stacked_inputs(layouts)
-    common = dict(generator=generator, hidden=hidden, steps=steps, lr=lr, alpha=alpha, gamma=gamma, lam=lam)
-    cpl = policy_tables(train_networks(features, data, "cpl", bc_weight=bc_weight, **common), features)
-    sft = policy_tables(train_networks(features, data, "sft", **common), features)
-    rewards = value_tables(train_networks(features, data, "reward", **common), features)
-    results = []
-    for i, layout in enumerate(layouts):
-        s_count = layout.grid.mdp.num_states
-        results.append(evaluate_layout(layout, cpl[i, :s_count], sft[i, :s_count], rewards[i, :s_count],
-                                       alpha=alpha, gamma=gamma))
-    return results
+def minigrid_preference_study(layout_seed: int, rng: np.random.Generator, init: Mapping[str, torch.Generator], *,
+                              alpha: float, gamma: float, epsilon: float, num_pairs: int, segment_length: int,
+                              lam: float, bc_weight: float, hidden: int, steps: int, lr: float) -> dict[str, float]:
+    """The metrics of one FourRooms layout (``reset(seed=layout_seed)``): pairs drawn with ``rng``; the CPL-BC, SFT
+    and Bradley–Terry reward networks initialised from ``init["cpl"]``, ``init["sft"]``, ``init["reward"]``.
+    Nothing is shared between layouts, so a seed's numbers do not depend on which other seeds run with it."""
+    layout = layout_preferences(fourrooms_grid(layout_seed, alpha, gamma), rng, alpha=alpha, gamma=gamma,
+                                epsilon=epsilon, num_pairs=num_pairs, segment_length=segment_length)
+    features, data = layout_inputs(layout)
+    common = dict(hidden=hidden, steps=steps, lr=lr, alpha=alpha, gamma=gamma, lam=lam)
+    cpl = policy_tables(train_networks(features, data, "cpl", init["cpl"], bc_weight=bc_weight, **common), features)
+    sft = policy_tables(train_networks(features, data, "sft", init["sft"], **common), features)
+    reward = value_tables(train_networks(features, data, "reward", init["reward"], **common), features)
+    return evaluate_layout(layout, cpl[0], sft[0], reward[0], alpha=alpha, gamma=gamma)

@@ -21,7 +21,7 @@ def test_smoke_verify_and_report(tmp_path, monkeypatch, capsys):
     verdicts = {v["claim"]: v for v in json.loads(capsys.readouterr().out)}
     assert set(verdicts) == CLAIMS
     for verdict in verdicts.values():
-        assert verdict["verdict"] in ("holds", "fails", "inconclusive")
+        assert verdict["verdict"] in ("holds", "fails", "inconclusive", "invalid")
         assert verdict["statistic"] and verdict["threshold"] is not None and verdict["paper_value"]
         assert verdict["value"] is not None and verdict["ci"] is not None
         assert "Atari" in verdict["explanation"]

@@ -18,7 +18,7 @@ def test_smoke_verify_produces_all_six_verdicts(tmp_path, capsys):
                                               "cpl.reward_learns_advantage", "cpl.conservative_tradeoff",
                                               "cpl.hard_labels", "cpl.minigrid_scale"]
     for v in verdicts:
-        assert v["verdict"] in ("holds", "fails", "inconclusive")
+        assert v["verdict"] in ("holds", "fails", "inconclusive", "invalid")
         assert {"statistic", "value", "ci", "threshold", "paper_value", "details"} <= set(v)
 
 

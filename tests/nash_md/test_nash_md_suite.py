@@ -37,7 +37,7 @@ def test_smoke_verify_produces_all_verdicts_and_figures(tmp_path):
     # exact parts hold even at the smoke budget
     rlhf = verdicts["nash_md.rlhf_not_nash"]["details"]
     assert rlhf["elo_p_nash_beats_rlhf"] == pytest.approx(50 / 99, abs=1e-12)
-    assert rlhf["parts"]["nash_closed_form"] == "holds" and rlhf["parts"]["bt_games_agree"] == "holds"
+    assert rlhf["parts"]["control_lp_matches_closed_form"] == "holds" and rlhf["parts"]["bt_games_agree"] == "holds"
     assert verdicts["nash_md.last_iterate_rate"]["details"]["parts"]["bound_every_game"] == "holds"
     report = _cli("report", "--store", str(store), "--out", str(tmp_path / "reports"), cwd=tmp_path)
     assert report.returncode == 0, report.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from benchmarks.registry import Claim, Suite
 from benchmarks.suites.contrastive_ucb.claims import (
+    CONTROLS,
     check_markov_game,
     check_onpolicy_failure,
     check_representation,
@@ -27,13 +28,15 @@ CLAIMS = (
           statement="The NCE minimiser recovers P/P⁻ and span φ*; on sampled data sin θ_max and TV fall like "
                     "N^{-1/2} (low-rank MDP S=30, A=4, d=5; theory tested where φ* is known, not Atari).",
           experiments=("contrastive_ucb/representation",), check=check_representation,
-          paper_value="N^{-1/2}; pilot slopes −0.50/−0.51", plot=plot_representation),
+          paper_value="N^{-1/2}; pilot slopes −0.50/−0.51", plot=plot_representation,
+          controls=CONTROLS["representation_recovery"]),
     Claim(id="contrastive_ucb.sample_efficiency", paper=CITATION, source="Thm 4.3",
           statement="Contrastive UCB with learned features finds a 0.1-optimal policy on a combination lock "
                     "(H=10) that a learner without the bonus (β = 0 + ε-greedy) never solves, and beats tuned tabular "
                     "UCBVI as the number of observed states per latent grows.",
           experiments=("contrastive_ucb/lock", "contrastive_ucb/lock_width"), check=check_sample_efficiency,
-          paper_value="pilot t₀.₁ 609–1400 (oracle 112–118)", plot=plot_lock),
+          paper_value="pilot t₀.₁ 609–1400 (oracle 112–118)", plot=plot_lock,
+          controls=CONTROLS["sample_efficiency"]),
     Claim(id="contrastive_ucb.onpolicy_failure", paper=CITATION, source="pilot finding (not in the paper)",
           statement="Pilot finding: purely on-policy Contrastive UCB with learned features does not reach "
                     "the reward at H=10 within 3000 episodes, while oracle LSVI-UCB does.",

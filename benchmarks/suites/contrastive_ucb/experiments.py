@@ -14,13 +14,12 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-import torch
-
 from benchmarks.registry import Experiment, Result
+from benchmarks.seeding import numpy_rng, numpy_rngs, torch_generator, torch_generators
 from benchmarks.suites.contrastive_ucb.budgets import BUDGETS
 from mdps.lowrank.game_ucb import game_study
 from mdps.lowrank.learners import FitSettings
@@ -30,7 +29,7 @@ from mdps.lowrank.recovery import representation_study
 
 
 def _check_positive(name: str, value: float) -> None:
-    if not np.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be > 0, got {value}")
 
 
@@ -212,22 +211,20 @@ class GameConfig:
 def run_representation(config: RepresentationConfig, seeds: Sequence[int]) -> list[Result]:
     """Per seed: one random low-rank MDP; NCE (exact negatives, free tables, L-BFGS, restarts) on exact
     expectations and on N sampled transitions for every N; SVD and random-feature baselines."""
-    results = []
-    for seed in seeds:
-        rng = np.random.default_rng([int(seed), 1])
-        results.append(Result(*representation_study(**dataclasses.asdict(config), instance_rng=rng, data_rng=rng,
-                                                    init_rng=rng)))
-    return results
+    return [Result(*representation_study(**dataclasses.asdict(config), instance_rng=numpy_rng(seed, "mdp"),
+                                         data_rng=numpy_rng(seed, "transitions"),
+                                         init_rng=numpy_rng(seed, "nce_init")))
+            for seed in seeds]
 
 
 def _lock_generators(seeds: Sequence[int]) -> dict[str, list]:
-    return {"lock_rngs": [np.random.default_rng([int(s), 2]) for s in seeds],
-            "acting_rngs": [np.random.default_rng([int(s), 7]) for s in seeds],
-            "fit_generators": [torch.Generator().manual_seed(int(s) * 7919 + 17) for s in seeds]}
+    """Per seed: the lock's secret and labels, the learners' random features and actions, their NCE cold starts."""
+    return {"lock_rngs": numpy_rngs(seeds, "lock"), "acting_rngs": numpy_rngs(seeds, "acting"),
+            "fit_generators": torch_generators(seeds, "nce_init")}
 
 
 def run_lock(config: LockConfig, seeds: Sequence[int]) -> list[Result]:
-    """Every learner on each seed's lock (secret actions and observation labels drawn from the seed)."""
+    """Every learner on each seed's lock (all learners share the seed's generators: paired comparisons)."""
     pairs = lock_study(config.study(), config.obs_per_latent, **_lock_generators(seeds))
     return [Result(metrics, series) for metrics, series in pairs]
 
@@ -240,15 +237,11 @@ def run_lock_width(config: WidthConfig, seeds: Sequence[int]) -> list[Result]:
 
 def run_game(config: GameConfig, seeds: Sequence[int]) -> list[Result]:
     """Per seed: a random low-rank zero-sum game; Contrastive UCB for games; duality gap at the checkpoints."""
-    results = []
-    for seed in seeds:
-        pair = game_study(config.num_states, config.num_actions, config.rank, config.horizon, config.episodes,
-                          config.checkpoints(), config.bonus, config.refit_every, config.plan_every,
-                          config.restarts, config.fit_steps, game_rng=np.random.default_rng([int(seed), 3]),
-                          play_rng=np.random.default_rng([int(seed), 11]),
-                          fit_generator=torch.Generator().manual_seed(int(seed) * 104729 + 3))
-        results.append(Result(*pair))
-    return results
+    return [Result(*game_study(config.num_states, config.num_actions, config.rank, config.horizon, config.episodes,
+                               config.checkpoints(), config.bonus, config.refit_every, config.plan_every,
+                               config.restarts, config.fit_steps, game_rng=numpy_rng(seed, "game"),
+                               play_rng=numpy_rng(seed, "play"), fit_generator=torch_generator(seed, "nce_init")))
+            for seed in seeds]
 
 
 EXPERIMENTS = (

@@ -15,7 +15,7 @@ PAPER_NAME = "CPL (Hejna et al., ICLR 2024)"
 
 def _claim(cid: str, source: str, statement: str, experiments: tuple[str, ...], check, plot, paper_value: str) -> Claim:
     return Claim(id=cid, paper=PAPER_NAME, source=source, statement=statement, experiments=experiments, check=check,
-                 paper_value=paper_value, plot=plot)
+                 paper_value=paper_value, plot=plot, controls=claims.CONTROLS.get(cid.removeprefix("cpl."), ()))
 
 
 SUITE = Suite(

@@ -1,4 +1,7 @@
-"""Budgets of the cpl suite as data: seeds and config overrides for smoke / quick / full, per experiment."""
+"""Budgets of the cpl suite as data: seeds and config overrides for smoke / quick / full, per experiment.
+
+A stochastic verdict needs at least 5 seeds, so every quick budget has 5 or more; smoke (3 seeds) only checks that
+the pipeline runs end to end (its verdicts say "too few seeds")."""
 from __future__ import annotations
 
 from benchmarks.registry import Budget
@@ -13,10 +16,10 @@ DISCOUNTED = {"smoke": Budget(seeds=3, overrides={"pair_counts": SMOKE_PAIRS}),
               "quick": Budget(seeds=8),
               "full": Budget(seeds=10, overrides={"pair_counts": FULL_PAIRS})}
 FINITE_HORIZON = {"smoke": Budget(seeds=3, overrides={"pair_counts": SMOKE_PAIRS}),
-                  "quick": Budget(seeds=4),
+                  "quick": Budget(seeds=5),
                   "full": Budget(seeds=10, overrides={"pair_counts": FH_FULL_PAIRS})}
 FINITE_HORIZON_DENSE = {"smoke": Budget(seeds=3, overrides={"concentration": 1.0, "pair_counts": SMOKE_PAIRS}),
-                        "quick": Budget(seeds=3, overrides={"concentration": 1.0, "pair_counts": (10_000, 100_000)}),
+                        "quick": Budget(seeds=5, overrides={"concentration": 1.0, "pair_counts": (10_000, 100_000)}),
                         "full": Budget(seeds=10, overrides={"concentration": 1.0, "pair_counts": FH_FULL_PAIRS})}
 CONSERVATIVE = {"smoke": Budget(seeds=3, overrides={"num_pairs": 3_000}),
                 "quick": Budget(seeds=5),

@@ -17,17 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-import numpy as np
-import torch
-
 from benchmarks.registry import Experiment, Result
+from benchmarks.seeding import numpy_rng, torch_generator
 from benchmarks.suites.cpl import budgets
+from mdps.minigrid.cpl_networks import ROLES
 from mdps.minigrid.cpl_pipeline import minigrid_preference_study
 from mdps.minigrid.envs import check_env_id
 from mdps.tabular.mdp import check_alpha, check_gamma
 from mdps.tabular.pipelines import conservative_sweep, discounted_sweep, finite_horizon_sweep
-
-STREAMS = {"discounted": 1, "finite_horizon": 2, "conservative": 3, "minigrid": 4}
 
 
 def _check_pairs(pair_counts: tuple[int, ...]) -> None:
@@ -196,31 +193,29 @@ class MinigridConfig:
 
 def run_discounted(config: DiscountedConfig, seeds: Sequence[int]) -> list[Result]:
     """One random MDP and one nested dataset per seed; every estimator at every N (first N pairs)."""
-    return [Result(*discounted_sweep(np.random.default_rng([int(seed), STREAMS["discounted"]]), **asdict(config)))
-            for seed in seeds]
+    return [Result(*discounted_sweep(numpy_rng(seed, "discounted/data"), **asdict(config))) for seed in seeds]
 
 
 def run_finite_horizon(config: FiniteHorizonConfig, seeds: Sequence[int]) -> list[Result]:
     """Per seed: a finite-horizon MDP, nested whole-episode pairs with regret labels; time-indexed CPL and
     stationary-r̂ RLHF at every N. KL is Σ_s d_h(s)·KL(π*_h‖π_h) averaged over h (d_h: the data's state law)."""
-    return [Result(*finite_horizon_sweep(np.random.default_rng([int(seed), STREAMS["finite_horizon"]]),
-                                         **asdict(config))) for seed in seeds]
+    return [Result(*finite_horizon_sweep(numpy_rng(seed, "finite_horizon/data"), **asdict(config)))
+            for seed in seeds]
 
 
 def run_conservative(config: ConservativeConfig, seeds: Sequence[int]) -> list[Result]:
     """Per seed: one MDP; full coverage (uniform behaviour) and partial coverage (action 0 never taken and
     r = masked_reward in ``masked_states`` states); conservative CPL at every λ on the same pairs."""
-    return [Result(*conservative_sweep(np.random.default_rng([int(seed), STREAMS["conservative"]]),
-                                       **asdict(config))) for seed in seeds]
+    return [Result(*conservative_sweep(numpy_rng(seed, "conservative/data"), **asdict(config))) for seed in seeds]
 
 
 def run_minigrid(config: MinigridConfig, seeds: Sequence[int]) -> list[Result]:
-    """Per seed: a FourRooms layout, its soft-Q oracle, noisy-expert pairs with regret labels; CPL, SFT and
-    reward MLPs trained batched over seeds; exact success probabilities of the learned policies."""
-    rngs = [np.random.default_rng([int(seed), STREAMS["minigrid"]]) for seed in seeds]
-    generator = torch.Generator().manual_seed(int(seeds[0]) * 7919 + STREAMS["minigrid"])
-    layouts = [int(seed) + config.layout_offset for seed in seeds]
-    return [Result(m) for m in minigrid_preference_study(layouts, rngs, generator, **config.study_args())]
+    """Per seed: FourRooms layout seed + offset, its soft-Q oracle, noisy-expert pairs with regret labels; CPL,
+    SFT and reward MLPs trained on that layout (each from its own generator); exact success probabilities."""
+    return [Result(minigrid_preference_study(
+        seed + config.layout_offset, numpy_rng(seed, "minigrid/pairs"),
+        {role: torch_generator(seed, f"minigrid/init/{role}") for role in ROLES}, **config.study_args()))
+        for seed in seeds]
 
 
 DISCOUNTED = Experiment(

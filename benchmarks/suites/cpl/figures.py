@@ -8,13 +8,13 @@ import numpy as np
 from benchmarks.plots import save
 from benchmarks.records import values
 from benchmarks.registry import RunRecord
-from benchmarks.stats import mean_ci
+from benchmarks.stats import mean_interval
 from benchmarks.suites.cpl.claims import UNSEEN_MASS, pair_grid, series_matrix
 
 
 def _loglog(axis, pairs: np.ndarray, values: np.ndarray, label: str) -> None:
     mean = values.mean(0)
-    band = [mean_ci(values[:, j]) for j in range(values.shape[1])]
+    band = [mean_interval(values[:, j]) for j in range(values.shape[1])]
     low = np.array([b.low if np.isfinite(b.low) else m for b, m in zip(band, mean)])
     high = np.array([b.high if np.isfinite(b.high) else m for b, m in zip(band, mean)])
     line, = axis.plot(pairs, np.maximum(mean, 1e-300), marker="o", label=f"{label} (n={values.shape[0]})")
@@ -119,7 +119,7 @@ def plot_minigrid(results: Mapping[str, list[RunRecord]], path: str) -> None:
     labels = ("π*", "CPL", "SFT", "RLHF+offline RL", "noisy expert")
     figure, axes = _figure(2)
     for axis, metric in zip(axes[0], ("success", "return")):
-        estimates = [mean_ci(values(runs, f"{metric}/{m}")) for m in names]
+        estimates = [mean_interval(values(runs, f"{metric}/{m}")) for m in names]
         means = np.array([e.value for e in estimates])
         low = np.array([e.low if np.isfinite(e.low) else e.value for e in estimates])
         high = np.array([e.high if np.isfinite(e.high) else e.value for e in estimates])

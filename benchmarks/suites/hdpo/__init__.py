@@ -6,7 +6,14 @@ Assembly only: experiments and budgets in ``experiments`` / ``budgets``, checks 
 from __future__ import annotations
 
 from benchmarks.registry import Claim, Suite
-from benchmarks.suites.hdpo.claims import check_backlog, check_gnn, check_lost_sales, check_reinforce, check_serial
+from benchmarks.suites.hdpo.claims import (
+    DP_CONTROL,
+    check_backlog,
+    check_gnn,
+    check_lost_sales,
+    check_reinforce,
+    check_serial,
+)
 from benchmarks.suites.hdpo.experiments import EXPERIMENTS
 from benchmarks.suites.hdpo.figures import plot_backlog, plot_gnn, plot_lost_sales, plot_reinforce, plot_serial
 
@@ -23,7 +30,7 @@ SUITE = Suite(
               statement="Lost sales, Poisson(5): HDPO within 1% of the DP optimum on every instance and better "
                         "than the best capped base-stock policy.",
               experiments=("hdpo/lost_sales", "hdpo/lost_sales_reference"), check=check_lost_sales,
-              paper_value="< 0.5% average", plot=plot_lost_sales),
+              paper_value="< 0.5% average", plot=plot_lost_sales, controls=(DP_CONTROL,)),
         Claim(id="hdpo.beats_reinforce", paper=CITATION, source="§6, Fig. 6",
               statement="At equal simulated periods REINFORCE's final gap and seed spread are each >= 3× HDPO's.",
               experiments=("hdpo/reinforce",), check=check_reinforce, paper_value=">= 3×", plot=plot_reinforce),

@@ -281,9 +281,16 @@ def run_serial(config: SerialConfig, seeds: Sequence[int]) -> list[Result]:
     return _results(serial_vs_echelon(SerialChain.of(config), TrainingSettings.of(config), seeds, torch_generator))
 
 
-def _experiment(name: str, config_cls: type, run, description: str, seeds_per_task: int = 8) -> Experiment:
+BATCHED_FLOAT32_RTOL = 1e-6
+"""Seed isolation tolerance of the experiments whose models end in one output per store: torch.bmm of a batch of
+one model takes a matrix-vector kernel whose float32 rounding differs from the batched one (~1e-7 relative), so
+a seed run alone and the same seed batched with others agree to ~1e-7, not bit for bit."""
+
+
+def _experiment(name: str, config_cls: type, run, description: str, seeds_per_task: int = 8,
+                seed_isolation_rtol: float = BATCHED_FLOAT32_RTOL) -> Experiment:
     return Experiment(name=name, config_cls=config_cls, run=run, description=description, budgets=BUDGETS[name],
-                      seeds_per_task=seeds_per_task)
+                      seeds_per_task=seeds_per_task, seed_isolation_rtol=seed_isolation_rtol)
 
 
 EXPERIMENTS = (
@@ -292,11 +299,12 @@ EXPERIMENTS = (
     _experiment("hdpo/lost_sales", SingleStoreConfig, run_single_store,
                 "Single store, lost sales, Poisson(5), p × L grid: HDPO MLP (orders rounded at test)"),
     _experiment("hdpo/lost_sales_reference", LostSalesReferenceConfig, run_lost_sales_reference,
-                "Exact DP optimum and best (capped) base-stock by search for the lost-sales grid", seeds_per_task=1),
+                "Exact DP optimum and best (capped) base-stock by search for the lost-sales grid", seeds_per_task=1,
+                seed_isolation_rtol=0.0),
     _experiment("hdpo/reinforce", ReinforceConfig, run_reinforce,
                 "Backlogged store (p=9, L=4): HDPO vs REINFORCE at equal simulated periods"),
     _experiment("hdpo/gnn", GNNConfig, run_gnn,
                 "One warehouse, 5 stores, lost demand: GNN vs MLP trained on 16 … 8,192 scenarios"),
     _experiment("hdpo/serial", SerialConfig, run_serial,
-                "4-location serial chain: HDPO MLP vs the best echelon-stock policy"),
+                "4-location serial chain: HDPO MLP vs the best echelon-stock policy", seed_isolation_rtol=0.0),
 )

@@ -7,7 +7,7 @@ import numpy as np
 
 from benchmarks.plots import plot_curves, save
 from benchmarks.records import values
-from benchmarks.stats import Estimate, mean_ci
+from benchmarks.stats import Estimate, mean_interval
 from benchmarks.suites.hdpo.claims import THRESHOLDS, Results, gnn_gaps, instance_key, instances
 
 
@@ -21,13 +21,13 @@ def plot_backlog(results: Results, path: str) -> None:
     import matplotlib.pyplot as plt
     runs = results["hdpo/backlog"]
     keys = [instance_key(lead, p) for lead, p in instances(runs, "gap")]
-    est = [mean_ci([g * 100 for g in values(runs, f"gap/{k}")]) for k in keys]
+    est = [mean_interval([g * 100 for g in values(runs, f"gap/{k}")]) for k in keys]
     figure, axis = plt.subplots(figsize=(7.5, 4))
     axis.bar(range(len(keys)), [e.value for e in est], yerr=_error_bars(est), capsize=3)
     axis.axhline(THRESHOLDS.gap * 100, color="grey", linestyle="--", linewidth=1)
     axis.set_xticks(range(len(keys)), keys, rotation=45, fontsize=7)
     axis.set_ylabel("gap to closed-form optimum (%)")
-    axis.set_title("HDPO, backlogged single store: test-cost gap (mean, 95% CI)", fontsize=10)
+    axis.set_title("HDPO, backlogged single store: test-cost gap (mean, 95% t-interval)", fontsize=10)
     save(figure, path)
 
 
@@ -35,7 +35,7 @@ def plot_lost_sales(results: Results, path: str) -> None:
     import matplotlib.pyplot as plt
     runs, ref = results["hdpo/lost_sales"], results["hdpo/lost_sales_reference"][0].metrics
     keys = [instance_key(lead, p) for lead, p in instances(runs, "test_cost")]
-    hdpo = [mean_ci([c / ref[f"dp_cost/{k}"] * 100 - 100 for c in values(runs, f"test_cost/{k}")]) for k in keys]
+    hdpo = [mean_interval([c / ref[f"dp_cost/{k}"] * 100 - 100 for c in values(runs, f"test_cost/{k}")]) for k in keys]
     capped = [ref[f"capped_cost/{k}"] / ref[f"dp_cost/{k}"] * 100 - 100 for k in keys]
     figure, axis = plt.subplots(figsize=(8, 4))
     x = np.arange(len(keys))
@@ -62,7 +62,7 @@ def plot_gnn(results: Results, path: str) -> None:
     sizes, gaps = gnn_gaps(results["hdpo/gnn"])
     figure, axis = plt.subplots(figsize=(6, 4))
     for arch in ("gnn", "mlp"):
-        est = [mean_ci(gaps[arch][n] * 100) for n in sizes]
+        est = [mean_interval(gaps[arch][n] * 100) for n in sizes]
         axis.errorbar(sizes, [e.value for e in est], yerr=_error_bars(est), capsize=3, marker="o",
                       label=arch.upper())
     axis.set_xscale("log")

@@ -15,10 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from benchmarks.registry import Budget, Claim, Experiment, Result, RunRecord, Suite, Verdict
-from benchmarks.stats import decide, mean_ci
+from benchmarks.seeding import numpy_rng
+from benchmarks.stats import decide_claim, mean_interval
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ def run_sleepy(config: SleepyConfig, seeds: Sequence[int]) -> list[Result]:
     out = []
     for seed in seeds:
         time.sleep(config.delay)
-        rng = np.random.default_rng(seed)
+        rng = numpy_rng(seed, "draws")
         out.append(Result({"value": float(rng.normal()), "seed": float(seed)}, {"curve": rng.random(3).tolist()}))
     return out
 
@@ -62,12 +61,13 @@ def run_dies_once(config: DiesOnceConfig, seeds: Sequence[int]) -> list[Result]:
 
 
 def check_mean_below_one(results: Mapping[str, list[RunRecord]]) -> Verdict:
-    estimate = mean_ci([r.metrics["value"] for r in results["selftest/sleepy"]])
-    return Verdict("selftest.mean_below_one", decide(estimate, 1.0, "below"), "mean value", estimate.value,
-                   estimate.ci, 1.0, "n/a")
+    estimate = mean_interval([r.metrics["value"] for r in results["selftest/sleepy"]])
+    status, reason = decide_claim(estimate, 1.0, "below")
+    return Verdict("selftest.mean_below_one", status, "mean value", estimate.value, estimate.ci, 1.0, "n/a",
+                   explanation=reason)
 
 
-BUDGETS = {"smoke": Budget(2, {"delay": 0.0}), "quick": Budget(4), "full": Budget(8)}
+BUDGETS = {"smoke": Budget(2, {"delay": 0.0}), "quick": Budget(5), "full": Budget(8)}
 SUITE = Suite(
     name="selftest", paper="harness self-test",
     experiments=(
