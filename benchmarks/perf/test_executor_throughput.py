@@ -2,8 +2,6 @@
 task, through the local process pool and a local Ray cluster (start-up included, as a user would see it)."""
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from benchmarks.executors import ExecutorOptions
@@ -15,10 +13,10 @@ SEEDS = "8"
 
 
 def _sweep(tmp_path, executor: str) -> int:
-    experiment = dataclasses.replace(find_experiment(load_suites(), "copg/toy_bandit"), seeds_per_task=1)
+    experiment = find_experiment(load_suites(), "copg/toy_bandit")
     store = open_store(tmp_path / f"{executor}.sqlite")
     runs = plan([experiment], "smoke", SEEDS, {}, store)
-    summary = execute(runs, store, executor, ExecutorOptions(workers=2))
+    summary = execute(runs, store, executor, ExecutorOptions(workers=2, seeds_per_task=1))
     store.close()
     return summary.done
 

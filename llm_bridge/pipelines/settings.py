@@ -7,13 +7,12 @@ settings extend :class:`ModelSettings` (which model, where, and which weights tr
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
 
-from bandits.validation import check_full_support, check_probabilities
+from bandits.validation import check_full_support, check_positive, check_probabilities
 from llm_bridge.logprobs import SequenceBatch
 from llm_bridge.models import DTYPES, LoadedModel, check_model_spec, load_model
 from llm_bridge.tasks import CATEGORIES, RPS_PROMPTS
@@ -24,9 +23,7 @@ S = TypeVar("S", bound="ModelSettings")
 
 def _check_positive(settings: object, *names: str) -> None:
     for name in names:
-        value = getattr(settings, name)
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be > 0, got {value}")
+        check_positive(name, getattr(settings, name))
 
 
 @dataclass(frozen=True)

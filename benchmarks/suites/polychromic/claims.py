@@ -88,8 +88,7 @@ def budget_note(results: Mapping[str, list[RunRecord]]) -> str:
     steps = int(runs[0].metrics.get("env_steps", 0)) if runs else 0
     note = f"{steps:,} env steps per method"
     if steps < DECIDING_STEPS:
-        note += (f" (below the deciding budget `full`, {DECIDING_STEPS:,}: PPO has had too little training to show "
-                 f"a diversity collapse, so this budget may stay inconclusive)")
+        note += f" (below the deciding budget `full`, {DECIDING_STEPS:,}: a verdict here may stay inconclusive)"
     return note
 
 
