@@ -1,7 +1,8 @@
 """Budgets of the cpl suite as data: seeds and config overrides for smoke / quick / full, per experiment.
 
-A stochastic verdict needs at least 5 seeds, so every quick budget has 5 or more; smoke (3 seeds) only checks that
-the pipeline runs end to end (its verdicts say "too few seeds")."""
+A stochastic verdict needs at least 5 seeds, so every quick budget has 5 or more (conservative 10: its smallest
+paired step is about one seed standard deviation); smoke (3 seeds) only checks that the pipeline runs end to end
+(its verdicts say "too few seeds")."""
 from __future__ import annotations
 
 from benchmarks.registry import Budget
@@ -22,7 +23,7 @@ FINITE_HORIZON_DENSE = {"smoke": Budget(seeds=3, overrides={"concentration": 1.0
                         "quick": Budget(seeds=5, overrides={"concentration": 1.0, "pair_counts": (10_000, 100_000)}),
                         "full": Budget(seeds=10, overrides={"concentration": 1.0, "pair_counts": FH_FULL_PAIRS})}
 CONSERVATIVE = {"smoke": Budget(seeds=3, overrides={"num_pairs": 3_000}),
-                "quick": Budget(seeds=5),
+                "quick": Budget(seeds=10),  # the λ = 1 → 0.99 KL step is ≈ 0.9 seed-sd: 10 seeds for ~80% power
                 "full": Budget(seeds=10, overrides={"num_pairs": 1_000_000})}
 MINIGRID = {"smoke": Budget(seeds=3, overrides={"num_pairs": 200, "steps": 30, "hidden": 32}),
             "quick": Budget(seeds=6),
