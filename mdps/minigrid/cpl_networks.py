@@ -1,4 +1,5 @@
-"""CPL at Minigrid scale, the neural side: independent MLPs batched over models (one per seed), trained full-batch.
+"""CPL at Minigrid scale, the neural side: M independent MLPs batched in one tensor, trained full-batch (the suite
+trains one layout at a time, M = 1, so a seed never shares a batch).
 
 A policy MLP is trained by CPL-BC (CPL Eq. 7/8 with conservative λ, plus c·NLL of every segment step) or by SFT
 (behaviour cloning on the preferred segments); a reward MLP by Bradley–Terry on summed discounted r̂ (Eq. 1). Each

@@ -29,7 +29,7 @@ def discounted(seeds: int = 8, cpl=lambda n: 500 / n, reward=lambda n: 0.15 + 0 
         e = _noise(s, 3)
         series = {"pairs": PAIRS, "kl/cpl": cpl(PAIRS) * e[0], "kl/cpl_reward_labels": reward(PAIRS) * e[1],
                   "kl/cpl_hard": hard(PAIRS) * e[2], "value_gap/cpl": cpl(PAIRS) * e[0] * 3,
-                  "entropy/cpl_hard": np.full(PAIRS.size, hard_entropy), "kl/rlhf": cpl(PAIRS) * e[1],
+                  "entropy/cpl_hard": hard_entropy * np.linspace(1.0, 1.5, PAIRS.size), "kl/rlhf": cpl(PAIRS) * e[1],
                   "kl/sft": np.full(PAIRS.size, 0.4),
                   "corr_advantage/rlhf": np.full(PAIRS.size, corr_adv * e[2] ** 0.01),
                   "corr_reward/rlhf": np.full(PAIRS.size, corr_r * e[1] ** 0.01)}
@@ -175,3 +175,11 @@ def test_minigrid_scale_is_not_decided_against_a_baseline_that_never_succeeds():
 def test_declared_controls_match_the_checks_that_run_them():
     declared = {c.id.removeprefix("cpl."): c.controls for c in SUITE.claims if c.controls}
     assert declared == claims.CONTROLS
+
+
+def test_every_figure_renders_from_records(tmp_path):
+    results = {**reward_results(), "cpl/conservative": conservative(), "cpl/minigrid": minigrid()}
+    for claim in SUITE.claims:
+        path = tmp_path / f"{claim.id}.png"
+        claim.plot(results, str(path))
+        assert path.stat().st_size > 0

@@ -12,12 +12,13 @@ from benchmarks.stats import mean_interval
 from benchmarks.suites.cpl.claims import UNSEEN_MASS, pair_grid, series_matrix
 
 
-def _loglog(axis, pairs: np.ndarray, values: np.ndarray, label: str) -> None:
-    mean = values.mean(0)
-    band = [mean_interval(values[:, j]) for j in range(values.shape[1])]
+def _loglog(axis, pairs: np.ndarray, curves: np.ndarray, label: str) -> None:
+    """Mean curve over seeds (rows of ``curves``) with its 95% t-band, log-log."""
+    mean = curves.mean(0)
+    band = [mean_interval(curves[:, j]) for j in range(curves.shape[1])]
     low = np.array([b.low if np.isfinite(b.low) else m for b, m in zip(band, mean)])
     high = np.array([b.high if np.isfinite(b.high) else m for b, m in zip(band, mean)])
-    line, = axis.plot(pairs, np.maximum(mean, 1e-300), marker="o", label=f"{label} (n={values.shape[0]})")
+    line, = axis.plot(pairs, np.maximum(mean, 1e-300), marker="o", label=f"{label} (n={curves.shape[0]})")
     axis.fill_between(pairs, np.maximum(low, 1e-300), np.maximum(high, 1e-300), color=line.get_color(), alpha=0.2)
     axis.set_xscale("log")
     axis.set_yscale("log")
@@ -64,8 +65,7 @@ def plot_reward_learns_advantage(results: Mapping[str, list[RunRecord]], path: s
     axis = axes[0, 0]
     pairs = pair_grid(disc)
     for name, label in (("corr_advantage/rlhf", "corr(r̂, A*)"), ("corr_reward/rlhf", "corr(r̂, r)")):
-        values = series_matrix(disc, name)
-        axis.plot(pairs, values.mean(0), marker="o", label=label)
+        axis.plot(pairs, series_matrix(disc, name).mean(0), marker="o", label=label)
     axis.axhline(np.mean(values(disc, "corr_advantage_reward")), color="grey", linestyle="--",
                  label="corr(A*, r)")
     axis.set_xscale("log")
