@@ -132,24 +132,23 @@ def single_store_grid(grid: StoreGrid, training: TrainingSettings, seeds: Sequen
 
 
 def lost_sales_references(grid: LostSalesGrid, seeds: Sequence[int], seeder: Seeder) -> list[SeedOutcome]:
-    """Per seed and instance: the DP optimum (deterministic) and the capped base-stock search (on the seed's
-    demand paths)."""
-    outcomes = []
-    for seed in seeds:
-        metrics = {}
-        for lead_time in grid.lead_times:
-            for p in grid.underage_costs:
-                key = f"L{lead_time}_p{p:g}"
-                dp = lost_sales_optimal_cost(grid.mean, grid.holding_cost, p, lead_time, grid.dp_tolerance)
+    """Per instance the DP optimum (deterministic: solved once, reported on every seed) and, per seed, the
+    capped base-stock search on the seed's own demand paths (stream "capped_search/L{L}_p{p}")."""
+    outcomes = [SeedOutcome() for _ in seeds]
+    for lead_time in grid.lead_times:
+        for p in grid.underage_costs:
+            key = f"L{lead_time}_p{p:g}"
+            dp = lost_sales_optimal_cost(grid.mean, grid.holding_cost, p, lead_time, grid.dp_tolerance)
+            for seed, out in zip(seeds, outcomes):
                 search = search_capped_base_stock(grid.demand(), grid.holding_cost, p, lead_time, True,
                                                   seeder(seed, f"capped_search/{key}"), grid.search_scenarios,
                                                   grid.search_periods)
-                metrics.update({f"dp_cost/{key}": dp.average_cost, f"dp_iterations/{key}": float(dp.iterations),
-                                f"dp_bound_hit/{key}": float(dp.order_bound_hit),
-                                f"capped_cost/{key}": search.best_cost, f"capped_level/{key}": search.best_level,
-                                f"capped_cap/{key}": search.best_cap, f"base_stock_cost/{key}": search.base_stock_cost,
-                                f"base_stock_level/{key}": search.base_stock_level})
-        outcomes.append(SeedOutcome(metrics))
+                out.metrics.update({
+                    f"dp_cost/{key}": dp.average_cost, f"dp_iterations/{key}": float(dp.iterations),
+                    f"dp_bound_hit/{key}": float(dp.order_bound_hit), f"capped_cost/{key}": search.best_cost,
+                    f"capped_level/{key}": search.best_level, f"capped_cap/{key}": search.best_cap,
+                    f"base_stock_cost/{key}": search.base_stock_cost,
+                    f"base_stock_level/{key}": search.base_stock_level})
     return outcomes
 
 

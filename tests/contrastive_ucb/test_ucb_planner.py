@@ -100,3 +100,23 @@ def test_bad_learner_inputs_raise():
         LearnerSpec("oracle", -1.0)
     with pytest.raises(ValueError, match="epsilon"):
         LearnerSpec("oracle", 1.0, "epsilon_greedy", 1.5)
+
+
+def test_lock_study_copies_the_generators_and_keys_timings_apart():
+    """Every learner starts from copies of the same per-seed generators (the caller's are not advanced), so the
+    same learner under two names gives identical results; wall-clock measures sit under timing/."""
+    from mdps.lowrank.lock_study import LockStudy, lock_study
+
+    same = LearnerSpec("tabular", 0.1, "on_policy")
+    study = LockStudy(3, 2, 3, 20, {"first": same, "second": same}, FitSettings(), 0.1)
+    rngs, generators = _generators([0, 1])
+    lock_rngs = [np.random.default_rng([s, 2]) for s in (0, 1)]
+    before = [g.bit_generator.state for g in rngs + lock_rngs]
+    pairs = lock_study(study, 2, lock_rngs, rngs, generators)
+    assert [g.bit_generator.state for g in rngs + lock_rngs] == before
+    for metrics, series in pairs:
+        assert series["subopt/first"] == series["subopt/second"]
+        assert metrics["regret/first"] == metrics["regret/second"]
+        assert {k.split("/")[0] for k in metrics} == {"t01", "rewards_seen", "final_subopt", "regret",
+                                                      "regret_slope", "timing"}
+    assert pairs[0][1]["subopt/first"] != pairs[1][1]["subopt/first"]  # seeds differ

@@ -53,19 +53,22 @@ def test_backlog_statuses(seeds, gap, gap_sd, level_error, status):
 
 
 # ------------------------------------------------------------------------------------------------ lost sales
-def _lost_sales(seeds: int, gap: float, capped_gap: float, dp_shift: float = 0.0, bound_hit: float = 0.0
-                ) -> dict[str, list[RunRecord]]:
+def _lost_sales(seeds: int, gap: float, capped_gap: float, dp_shift: float = 0.0, bound_hit: float = 0.0,
+                reference_seeds: int | None = None) -> dict[str, list[RunRecord]]:
     keys = {"L1_p9": LOST_SALES_TABLE[1][1], "L4_p39": LOST_SALES_TABLE[4][3]}
-    reference = {}
-    for key, dp in keys.items():
-        reference.update({f"dp_cost/{key}": dp + dp_shift, f"dp_bound_hit/{key}": bound_hit,
-                          f"capped_cost/{key}": (dp + dp_shift) * (1 + capped_gap),
-                          f"base_stock_cost/{key}": (dp + dp_shift) * 1.05})
+
+    def reference(s: int) -> tuple[dict, dict]:
+        metrics = {}
+        for key, dp in keys.items():
+            metrics.update({f"dp_cost/{key}": dp + dp_shift, f"dp_bound_hit/{key}": bound_hit,
+                            f"capped_cost/{key}": (dp + dp_shift) * (1 + capped_gap + 0.001 * SPREAD[::-1][s]),
+                            f"base_stock_cost/{key}": (dp + dp_shift) * 1.05})
+        return metrics, {}
 
     def make(s: int) -> tuple[dict, dict]:
         return {f"test_cost/{k}": (dp + dp_shift) * (1 + gap + 0.001 * SPREAD[s]) for k, dp in keys.items()}, {}
     return {"hdpo/lost_sales": _records("hdpo/lost_sales", seeds, make),
-            "hdpo/lost_sales_reference": [RunRecord("hdpo/lost_sales_reference", 0, {}, reference, {})]}
+            "hdpo/lost_sales_reference": _records("hdpo/lost_sales_reference", reference_seeds or seeds, reference)}
 
 
 @pytest.mark.parametrize("records, status", [
@@ -74,6 +77,8 @@ def _lost_sales(seeds: int, gap: float, capped_gap: float, dp_shift: float = 0.0
     (lambda: _lost_sales(5, 0.002, -0.01), "fails"),        # worse than the capped base-stock
     (lambda: _lost_sales(5, 0.0098, 0.05), "inconclusive"),  # the interval straddles 1%
     (lambda: _lost_sales(3, 0.002, 0.01), "inconclusive"),  # too few seeds
+    (lambda: _lost_sales(5, 0.002, 0.01, reference_seeds=1), "inconclusive"),  # one seed of the capped search
+    (lambda: _lost_sales(5, 0.002, 0.0025), "inconclusive"),  # HDPO − capped straddles 0
     (lambda: _lost_sales(5, 0.002, 0.01, dp_shift=0.05), "invalid"),   # the DP disagrees with the table
     (lambda: _lost_sales(5, 0.05, 0.10, bound_hit=1.0), "invalid"),    # the DP hit its order bound
 ])

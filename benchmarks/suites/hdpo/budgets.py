@@ -9,7 +9,8 @@ from __future__ import annotations
 from benchmarks.registry import Budget
 
 QUICK_SEEDS = 5
-"""The fewest seeds a stochastic verdict accepts (REVISION-2 §1): every learner runs 5 seeds at quick."""
+"""The fewest seeds a stochastic verdict accepts (REVISION-2 §1): every learner, and the capped base-stock
+search that HDPO is compared with, runs 5 seeds at quick."""
 
 _SMOKE_TRAINING = {"train_scenarios": 256, "batch_size": 128, "epochs": 3, "dev_scenarios": 64,
                    "test_scenarios": 64, "test_periods": 120, "test_warmup": 40, "eval_every": 1}
@@ -31,8 +32,8 @@ BUDGETS: dict[str, dict[str, Budget]] = {
     },
     "hdpo/lost_sales_reference": {
         "smoke": Budget(seeds=1, overrides={"underage_costs": (9.0,), "lead_times": (1,)}),
-        "quick": Budget(seeds=1),
-        "full": Budget(seeds=1, overrides={"search_scenarios": 512}),
+        "quick": Budget(seeds=QUICK_SEEDS),
+        "full": Budget(seeds=QUICK_SEEDS, overrides={"search_scenarios": 512}),
     },
     "hdpo/reinforce": {
         "smoke": Budget(seeds=2, overrides=_SMOKE_TRAINING),

@@ -262,7 +262,7 @@ def run_single_store(config: SingleStoreConfig, seeds: Sequence[int]) -> list[Re
 
 
 def run_lost_sales_reference(config: LostSalesReferenceConfig, seeds: Sequence[int]) -> list[Result]:
-    """Deterministic DP values; the capped base-stock search uses the seed for its demand paths."""
+    """The DP optimum (solved once per task) and, per seed, the capped base-stock search on its own paths."""
     return _results(lost_sales_references(LostSalesGrid.of(config), seeds, torch_generator))
 
 
@@ -299,7 +299,7 @@ EXPERIMENTS = (
     _experiment("hdpo/lost_sales", SingleStoreConfig, run_single_store,
                 "Single store, lost sales, Poisson(5), p × L grid: HDPO MLP (orders rounded at test)"),
     _experiment("hdpo/lost_sales_reference", LostSalesReferenceConfig, run_lost_sales_reference,
-                "Exact DP optimum and best (capped) base-stock by search for the lost-sales grid", seeds_per_task=1,
+                "Exact DP optimum and best (capped) base-stock by search for the lost-sales grid",
                 seed_isolation_rtol=0.0),
     _experiment("hdpo/reinforce", ReinforceConfig, run_reinforce,
                 "Backlogged store (p=9, L=4): HDPO vs REINFORCE at equal simulated periods"),

@@ -33,14 +33,18 @@ def plot_backlog(results: Results, path: str) -> None:
 
 def plot_lost_sales(results: Results, path: str) -> None:
     import matplotlib.pyplot as plt
-    runs, ref = results["hdpo/lost_sales"], results["hdpo/lost_sales_reference"][0].metrics
+    runs, references = results["hdpo/lost_sales"], results["hdpo/lost_sales_reference"]
+    dp = references[0].metrics
     keys = [instance_key(lead, p) for lead, p in instances(runs, "test_cost")]
-    hdpo = [mean_interval([c / ref[f"dp_cost/{k}"] * 100 - 100 for c in values(runs, f"test_cost/{k}")]) for k in keys]
-    capped = [ref[f"capped_cost/{k}"] / ref[f"dp_cost/{k}"] * 100 - 100 for k in keys]
+    hdpo = [mean_interval([c / dp[f"dp_cost/{k}"] * 100 - 100 for c in values(runs, f"test_cost/{k}")])
+            for k in keys]
+    capped = [mean_interval([c / dp[f"dp_cost/{k}"] * 100 - 100 for c in values(references, f"capped_cost/{k}")])
+              for k in keys]
     figure, axis = plt.subplots(figsize=(8, 4))
     x = np.arange(len(keys))
     axis.bar(x - 0.2, [e.value for e in hdpo], 0.4, yerr=_error_bars(hdpo), capsize=2, label="HDPO (MLP)")
-    axis.bar(x + 0.2, capped, 0.4, label="best capped base-stock")
+    axis.bar(x + 0.2, [e.value for e in capped], 0.4, yerr=_error_bars(capped), capsize=2,
+             label="best capped base-stock")
     axis.axhline(THRESHOLDS.gap * 100, color="grey", linestyle="--", linewidth=1)
     axis.set_xticks(x, keys, rotation=45, fontsize=7)
     axis.set_ylabel("gap to DP optimum (%)")
