@@ -287,10 +287,14 @@ one model takes a matrix-vector kernel whose float32 rounding differs from the b
 a seed run alone and the same seed batched with others agree to ~1e-7, not bit for bit."""
 
 
-def _experiment(name: str, config_cls: type, run, description: str, seeds_per_task: int = 8,
+SEEDS_PER_TASK = 8
+"""Seeds batched into one task (their models train together)."""
+
+
+def _experiment(name: str, config_cls: type, run, description: str,
                 seed_isolation_rtol: float = BATCHED_FLOAT32_RTOL) -> Experiment:
     return Experiment(name=name, config_cls=config_cls, run=run, description=description, budgets=BUDGETS[name],
-                      seeds_per_task=seeds_per_task, seed_isolation_rtol=seed_isolation_rtol)
+                      seeds_per_task=SEEDS_PER_TASK, seed_isolation_rtol=seed_isolation_rtol)
 
 
 EXPERIMENTS = (
