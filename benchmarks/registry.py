@@ -152,6 +152,27 @@ class Claim:
     controls: tuple[str, ...] = ()
 
 
+ClaimFactory = Callable[..., Claim]
+
+
+def claim_factory(paper: str, controls: Mapping[str, tuple[str, ...]] | None = None) -> ClaimFactory:
+    """The Claim constructor of one paper's suite: ``claim(id, source, statement, experiments, check, plot,
+    paper_value, controls=None)``. Controls not given are looked up in ``controls`` by the claim's id, then by the
+    id without its suite prefix ("cpl.hard_labels" → "hard_labels"); none found: no controls."""
+    table = dict(controls or {})
+
+    def claim(cid: str, source: str, statement: str, experiments: tuple[str, ...],
+              check: Callable[[Mapping[str, list[RunRecord]]], Verdict],
+              plot: Callable[[Mapping[str, list[RunRecord]], str], None] | None, paper_value: str | None,
+              controls: tuple[str, ...] | None = None) -> Claim:
+        if controls is None:
+            controls = table.get(cid, table.get(cid.split(".", 1)[-1], ()))
+        return Claim(id=cid, paper=paper, source=source, statement=statement, experiments=experiments, check=check,
+                     paper_value=paper_value, plot=plot, controls=controls)
+
+    return claim
+
+
 @dataclass(frozen=True)
 class Suite:
     """All experiments and claims of one paper."""

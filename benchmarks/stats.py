@@ -19,6 +19,8 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from bandits.validation import check_finite
+
 BOOTSTRAP_SEED = 20240627
 Direction = Literal["below", "above"]
 
@@ -63,16 +65,6 @@ MIN_SEEDS = 5
 T_BELOW_N = 20
 """Means of fewer seeds than this get a Student-t interval; from this many on, a BCa bootstrap."""
 BOOTSTRAP_RESAMPLES = 4999
-
-
-def _sample(values: Sequence[float] | np.ndarray, what: str = "sample") -> np.ndarray:
-    """A finite, non-empty 1-d float array, or a ValueError naming the problem."""
-    x = np.asarray(values, dtype=float)
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"{what}: need a non-empty 1-d sample, got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{what} contains NaN or inf")
-    return x
 
 
 def _degenerate(x: np.ndarray, point: float, side: Side | None = None) -> Estimate | None:
@@ -136,7 +128,7 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Estimate
     Simulated coverage of the nominal 95% (tests/harness/test_stats_coverage.py): ≈95% for normal samples at
     n = 5 and 10, ≥ 93% for skewness up to about 1 (lognormal σ = 0.25, gamma k = 4); strongly skewed samples
     undercover (exponential ≈ 89%), so compare positive, ratio-like metrics with :func:`paired_log_ratio`."""
-    x = _sample(values)
+    x = check_finite("sample", values)
     if x.size < T_BELOW_N:
         return _t_interval(x, confidence, None)
     return _bca(x, np.mean, confidence)
@@ -147,7 +139,7 @@ def median_interval(values: Sequence[float], confidence: float = 0.95) -> Estima
     Below n = 10, where a bootstrap interval cannot reach beyond the sample and undercovers, the interval is
     widened to contain the distribution-free order-statistic interval [x_(k), x_(n+1−k)] (the largest k with
     P(Bin(n, ½) < k) ≤ (1−c)/2); for n ≤ 5 at 95% no such k exists and the interval is (−inf, +inf)."""
-    x = _sample(values)
+    x = check_finite("sample", values)
     estimate = _bca(x, np.median, confidence)
     if x.size >= 10 or not np.isfinite(estimate.low) or estimate.low == estimate.high:
         return estimate
@@ -164,7 +156,7 @@ def median_interval(values: Sequence[float], confidence: float = 0.95) -> Estima
 def iqm_interval(values: Sequence[float], confidence: float = 0.95) -> Estimate:
     """Interquartile mean (mean of the middle 50%, rliable) with a BCa bootstrap interval (fixed seed); where BCa
     is undefined → (−inf, +inf). Same small-n caveat as :func:`median_interval`."""
-    return _bca(_sample(values), _iqm_axis, confidence)
+    return _bca(check_finite("sample", values), _iqm_axis, confidence)
 
 
 def one_sided(values: Sequence[float], side: Side, confidence: float = 0.95) -> Estimate:
@@ -178,7 +170,21 @@ def one_sided(values: Sequence[float], side: Side, confidence: float = 0.95) -> 
     and ``slope_interval(..., confidence=0.90)``)."""
     if side not in ("upper", "lower"):
         raise ValueError(f"side must be 'upper' or 'lower', got {side!r}")
-    return _t_interval(_sample(values), confidence, side)
+    return _t_interval(check_finite("sample", values), confidence, side)
+
+
+def one_sided_bounds(values: Sequence[float], confidence: float = 0.95) -> Estimate:
+    """The mean over seeds with both one-sided Student-t bounds as its interval [x̄ − t·s/√n, x̄ + t·s/√n]
+    (t = t_{c, n−1}): a one-sided claim "at most c" holds when the upper bound is ≤ c and fails when the lower
+    bound is > c (and the other way round for "at least")."""
+    lower, upper = one_sided(values, "lower", confidence), one_sided(values, "upper", confidence)
+    return Estimate(lower.value, lower.low, upper.high, lower.n)
+
+
+def paired_one_sided_bounds(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> Estimate:
+    """:func:`one_sided_bounds` of the per-seed differences d_i = a_i − b_i (two methods run on the same seeds)."""
+    lower, upper = paired_difference(a, b, "lower", confidence), paired_difference(a, b, "upper", confidence)
+    return Estimate(lower.value, lower.low, upper.high, lower.n)
 
 
 def _mean_or_bound(x: np.ndarray, side: Side | None, confidence: float) -> Estimate:
@@ -186,7 +192,7 @@ def _mean_or_bound(x: np.ndarray, side: Side | None, confidence: float) -> Estim
 
 
 def _paired(a: Sequence[float], b: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    x, y = _sample(a, "a"), _sample(b, "b")
+    x, y = check_finite("a", a), check_finite("b", b)
     if x.shape != y.shape:
         raise ValueError(f"paired samples need one value per seed on both sides, got {x.size} and {y.size}")
     return x, y

@@ -19,10 +19,8 @@ from mdps.tabular.segments import (
     RowSampler,
     contrastive_design,
     masked_uniform_behaviour,
-    preference_labels,
-    sample_segments,
+    regret_labelled_pairs,
     segment_features,
-    segment_scores,
 )
 
 
@@ -37,9 +35,7 @@ def _data(n: int):
     mdp = random_mdp(rng, 20, 4, 0.9)
     opt = soft_value_iteration(mdp, 0.1)
     beh = masked_uniform_behaviour(20, 4)
-    a, b = (sample_segments(mdp, beh, n, 5, rng) for _ in range(2))
-    y = preference_labels(segment_scores(a, opt.advantage, 0.9), segment_scores(b, opt.advantage, 0.9), rng)
-    return a, b, y
+    return regret_labelled_pairs(mdp, opt.advantage, beh, n, 5, 0.9, rng)
 
 
 def _torch_fit(a, b, y, iterations: int = 30) -> np.ndarray:

@@ -24,15 +24,10 @@ class FromFields:
 
 
 @dataclass(frozen=True)
-class TrainingSettings(FromFields):
-    """HDPO training and evaluation: scenario counts, horizons (with unscored warm-up), Adam, the MLP."""
+class EvaluationSettings(FromFields):
+    """Dev (model selection every ``eval_every`` epochs) and test evaluation: scenario counts and horizons whose
+    first ``*_warmup`` periods are not scored."""
 
-    train_scenarios: int
-    batch_size: int
-    periods: int
-    epochs: int
-    lr: float
-    hidden: tuple[int, ...]
     dev_scenarios: int
     dev_periods: int
     dev_warmup: int
@@ -42,12 +37,28 @@ class TrainingSettings(FromFields):
     eval_every: int
 
     def __post_init__(self) -> None:
-        for name in ("train_scenarios", "batch_size", "periods", "epochs", "dev_scenarios", "dev_periods",
-                     "test_scenarios", "test_periods", "eval_every"):
+        for name in ("dev_scenarios", "dev_periods", "test_scenarios", "test_periods", "eval_every"):
             check_positive_int(name, getattr(self, name))
         if not 0 <= self.dev_warmup < self.dev_periods or not 0 <= self.test_warmup < self.test_periods:
             raise ValueError(f"warm-up must be shorter than the horizon, got dev {self.dev_warmup}/"
                              f"{self.dev_periods}, test {self.test_warmup}/{self.test_periods}")
+
+
+@dataclass(frozen=True)
+class TrainingSettings(EvaluationSettings):
+    """HDPO training and evaluation: scenario counts, horizons (with unscored warm-up), Adam, the MLP."""
+
+    train_scenarios: int
+    batch_size: int
+    periods: int
+    epochs: int
+    lr: float
+    hidden: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("train_scenarios", "batch_size", "periods", "epochs"):
+            check_positive_int(name, getattr(self, name))
         if not self.lr > 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
         if not self.hidden or min(self.hidden) < 1:
@@ -129,7 +140,7 @@ class BacklogStore(FromFields):
 
 
 @dataclass(frozen=True)
-class WarehouseStudy(FromFields):
+class WarehouseStudy(EvaluationSettings):
     """One warehouse, S stores, lost demand: GNN and MLP trained with equal Adam steps on several set sizes."""
 
     stores: int
@@ -144,17 +155,10 @@ class WarehouseStudy(FromFields):
     correlation: float
     warehouse_holding: float
     warehouse_lead_time: int
-    dev_scenarios: int
-    dev_periods: int
-    dev_warmup: int
-    test_scenarios: int
-    test_periods: int
-    test_warmup: int
-    eval_every: int
 
     def __post_init__(self) -> None:
-        for name in ("stores", "reference_size", "steps", "batch_size", "periods", "dev_scenarios",
-                     "dev_periods", "test_scenarios", "test_periods", "gnn_hidden", "eval_every"):
+        super().__post_init__()
+        for name in ("stores", "reference_size", "steps", "batch_size", "periods", "gnn_hidden"):
             check_positive_int(name, getattr(self, name))
         if not self.small_sizes or min(self.small_sizes) < 1:
             raise ValueError(f"small_sizes must be positive, got {self.small_sizes}")
@@ -163,8 +167,6 @@ class WarehouseStudy(FromFields):
             raise ValueError(f"warehouse_holding must be >= 0 and lr > 0, got {self.warehouse_holding}, {self.lr}")
         if not -1.0 / max(self.stores - 1, 1) <= self.correlation <= 1.0:
             raise ValueError(f"correlation {self.correlation} is invalid for {self.stores} stores")
-        if not self.dev_warmup < self.dev_periods or not self.test_warmup < self.test_periods:
-            raise ValueError("warm-up must be shorter than the horizon")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from mdps.minigrid.cpl_networks import PairData, policy_tables, train_networks, 
 from mdps.minigrid.envs import NUM_ACTIONS
 from mdps.tabular.mdp import SoftOptimum, soft_value_iteration
 from mdps.tabular.pipelines import correlation
-from mdps.tabular.segments import preference_labels, sample_segments, segment_scores
+from mdps.tabular.segments import regret_labelled_pairs
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,9 @@ def layout_preferences(grid: TabularGrid, rng: np.random.Generator, *, alpha: fl
     behaviour = noisy_expert(opt.q, epsilon)
     start = np.full(grid.mdp.num_states, 1.0 / (grid.mdp.num_states - 1))
     start[grid.absorbing] = 0.0
-    seg_a, seg_b = (sample_segments(grid.mdp, behaviour, num_pairs, segment_length, rng, start) for _ in range(2))
-    y = preference_labels(segment_scores(seg_a, opt.advantage, gamma),
-                          segment_scores(seg_b, opt.advantage, gamma), rng)[:, None]
+    seg_a, seg_b, labels = regret_labelled_pairs(grid.mdp, opt.advantage, behaviour, num_pairs, segment_length, gamma,
+                                                 rng, start)
+    y = labels[:, None]
     return LayoutPreferences(grid, opt, behaviour, np.where(y, seg_a.states, seg_b.states),
                              np.where(y, seg_a.actions, seg_b.actions), np.where(y, seg_b.states, seg_a.states),
                              np.where(y, seg_b.actions, seg_a.actions))

@@ -28,12 +28,12 @@ from mdps.tabular.mdp import (
     state_occupancy,
 )
 from mdps.tabular.segments import (
-    Segments,
     contrastive_design,
     masked_uniform_behaviour,
     preference_labels,
-    sample_segments,
+    regret_labelled_pairs,
     segment_features,
+    segment_pairs,
     segment_scores,
 )
 
@@ -43,12 +43,6 @@ class Curves(NamedTuple):
 
     metrics: dict[str, float]
     series: dict[str, list[float]]
-
-
-def segment_pairs(mdp: TabularMDP, behaviour: np.ndarray, num: int, length: int,
-                  rng: np.random.Generator) -> tuple[Segments, Segments]:
-    """Two independent sets of ``num`` segments (σ_a, σ_b of each pair), drawn one set after the other."""
-    return (sample_segments(mdp, behaviour, num, length, rng), sample_segments(mdp, behaviour, num, length, rng))
 
 
 def correlation(x: np.ndarray, y: np.ndarray) -> float:
@@ -121,9 +115,8 @@ def finite_horizon_sweep(rng: np.random.Generator, *, num_states: int, num_actio
     opt = soft_value_iteration(mdp, alpha)
     behaviour = masked_uniform_behaviour(s_count, a_count)
     occupancy = state_occupancy(mdp, behaviour)
-    seg_a, seg_b = segment_pairs(mdp, behaviour, pair_counts[-1], segment_length, rng)
-    labels = preference_labels(segment_scores(seg_a, opt.advantage, gamma),
-                               segment_scores(seg_b, opt.advantage, gamma), rng)
+    seg_a, seg_b, labels = regret_labelled_pairs(mdp, opt.advantage, behaviour, pair_counts[-1], segment_length,
+                                                 gamma, rng)
     xt_a, xt_b = (segment_features(s, s_count, a_count, gamma, time_indexed=True, horizon=h_max)
                   for s in (seg_a, seg_b))
     x_a, x_b = (segment_features(s, s_count, a_count, gamma) for s in (seg_a, seg_b))
@@ -167,9 +160,8 @@ def conservative_sweep(rng: np.random.Generator, *, num_states: int, num_actions
     series: dict[str, list[float]] = {"lambda": list(map(float, lambdas))}
     for regime, (mdp, behaviour) in regimes.items():
         opt = soft_value_iteration(mdp, alpha)
-        seg_a, seg_b = segment_pairs(mdp, behaviour, num_pairs, segment_length, rng)
-        labels = preference_labels(segment_scores(seg_a, opt.advantage, gamma),
-                                   segment_scores(seg_b, opt.advantage, gamma), rng)
+        seg_a, seg_b, labels = regret_labelled_pairs(mdp, opt.advantage, behaviour, num_pairs, segment_length, gamma,
+                                                     rng)
         x_a, x_b = (segment_features(s, s_count, a_count, gamma) for s in (seg_a, seg_b))
         if regime == "partial":
             metrics["optimal_mass_on_unseen"] = float(opt.policy[masked].max())

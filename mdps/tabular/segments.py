@@ -106,6 +106,23 @@ def sample_segments(mdp: TabularMDP, behaviour: np.ndarray, num: int, length: in
     return Segments(states, actions, times)
 
 
+def segment_pairs(mdp: TabularMDP, behaviour: np.ndarray, num: int, length: int, rng: np.random.Generator,
+                  start: np.ndarray | None = None) -> tuple[Segments, Segments]:
+    """Two independent sets of ``num`` segments (σ_a, σ_b of each pair), drawn one set after the other."""
+    return (sample_segments(mdp, behaviour, num, length, rng, start),
+            sample_segments(mdp, behaviour, num, length, rng, start))
+
+
+def regret_labelled_pairs(mdp: TabularMDP, advantage: np.ndarray, behaviour: np.ndarray, num: int, length: int,
+                          gamma: float, rng: np.random.Generator,
+                          start: np.ndarray | None = None) -> tuple[Segments, Segments, np.ndarray]:
+    """``num`` segment pairs and labels sampled from the regret preference model (CPL Eq. 5):
+    y ~ Bernoulli(sigmoid(Σ_t γ^t A*(σ_a) − Σ_t γ^t A*(σ_b))), drawn after both segment sets."""
+    seg_a, seg_b = segment_pairs(mdp, behaviour, num, length, rng, start)
+    labels = preference_labels(segment_scores(seg_a, advantage, gamma), segment_scores(seg_b, advantage, gamma), rng)
+    return seg_a, seg_b, labels
+
+
 def feature_index(segments: Segments, num_states: int, num_actions: int, time_indexed: bool) -> np.ndarray:
     """Flat feature index of each (h, s, a) entry: s·A + a, or (h·S + s)·A + a when time-indexed."""
     flat = segments.states * num_actions + segments.actions

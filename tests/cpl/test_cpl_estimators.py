@@ -9,14 +9,7 @@ import torch
 from bandits.solvers import kl
 from mdps.tabular.cpl import cpl_loss, fit_bt_reward_table, fit_cpl_table
 from mdps.tabular.mdp import random_mdp, soft_value_iteration
-from mdps.tabular.segments import (
-    contrastive_design,
-    masked_uniform_behaviour,
-    preference_labels,
-    sample_segments,
-    segment_features,
-    segment_scores,
-)
+from mdps.tabular.segments import contrastive_design, masked_uniform_behaviour, regret_labelled_pairs, segment_features
 
 ALPHA, GAMMA, K = 0.5, 0.9, 2
 
@@ -59,8 +52,7 @@ def test_tabular_cpl_and_rlhf_recover_the_optimum_with_many_pairs():
     mdp = random_mdp(rng, 4, 2, 0.9)
     opt = soft_value_iteration(mdp, 0.1)
     beh = masked_uniform_behaviour(4, 2)
-    a, b = (sample_segments(mdp, beh, 60_000, 3, rng) for _ in range(2))
-    y = preference_labels(segment_scores(a, opt.advantage, 0.9), segment_scores(b, opt.advantage, 0.9), rng)
+    a, b, y = regret_labelled_pairs(mdp, opt.advantage, beh, 60_000, 3, 0.9, rng)
     design = contrastive_design(segment_features(a, 4, 2, 0.9), segment_features(b, 4, 2, 0.9), y)
     log_pi, info = fit_cpl_table(design, 2, 0.1)
     assert info.converged and kl(opt.policy, np.exp(log_pi)).mean() < 2e-3
@@ -75,8 +67,7 @@ def test_conservative_cpl_starves_never_taken_actions():
     never = np.zeros((4, 3), dtype=bool)
     never[:2, 0] = True
     beh = masked_uniform_behaviour(4, 3, never)
-    a, b = (sample_segments(mdp, beh, 20_000, 3, rng) for _ in range(2))
-    y = preference_labels(segment_scores(a, opt.advantage, 0.9), segment_scores(b, opt.advantage, 0.9), rng)
+    a, b, y = regret_labelled_pairs(mdp, opt.advantage, beh, 20_000, 3, 0.9, rng)
     xa, xb = segment_features(a, 4, 3, 0.9), segment_features(b, 4, 3, 0.9)
     log_pi, _ = fit_cpl_table(contrastive_design(xa, xb, y, lam=0.9), 3, 0.1)
     assert np.exp(log_pi)[never].max() < 1e-3

@@ -10,43 +10,30 @@ Library code: :mod:`mdps.lowrank`. Layout: ``experiments`` (configs, run functio
 """
 from __future__ import annotations
 
-from benchmarks.registry import Claim, Suite
-from benchmarks.suites.contrastive_ucb.claims import (
-    CONTROLS,
-    check_markov_game,
-    check_onpolicy_failure,
-    check_representation,
-    check_sample_efficiency,
-)
+from benchmarks.registry import Suite, claim_factory
+from benchmarks.suites.contrastive_ucb import claims, figures
 from benchmarks.suites.contrastive_ucb.experiments import EXPERIMENTS
-from benchmarks.suites.contrastive_ucb.figures import plot_game, plot_lock, plot_representation
 
 CITATION = "Contrastive UCB (Qiu et al., ICML 2022)"
+claim = claim_factory(CITATION, claims.CONTROLS)
 
 CLAIMS = (
-    Claim(id="contrastive_ucb.representation_recovery", paper=CITATION, source="Lemma 3.1, Thm 4.3 (NCE step)",
-          statement="The NCE minimiser recovers P/P⁻ and span φ*; on sampled data sin θ_max and TV fall like "
-                    "N^{-1/2} (low-rank MDP S=30, A=4, d=5; theory tested where φ* is known, not Atari).",
-          experiments=("contrastive_ucb/representation",), check=check_representation,
-          paper_value="N^{-1/2}; pilot slopes −0.50/−0.51", plot=plot_representation,
-          controls=CONTROLS["representation_recovery"]),
-    Claim(id="contrastive_ucb.sample_efficiency", paper=CITATION, source="Thm 4.3",
-          statement="Contrastive UCB with learned features finds a 0.1-optimal policy on a combination lock "
-                    "(H=10) that a learner without the bonus (β = 0 + ε-greedy) never solves, and beats tuned tabular "
-                    "UCBVI as the number of observed states per latent grows.",
-          experiments=("contrastive_ucb/lock", "contrastive_ucb/lock_width"), check=check_sample_efficiency,
-          paper_value="pilot t₀.₁ 609–1400 (oracle 112–118)", plot=plot_lock,
-          controls=CONTROLS["sample_efficiency"]),
-    Claim(id="contrastive_ucb.onpolicy_failure", paper=CITATION, source="pilot finding (not in the paper)",
-          statement="Pilot finding: purely on-policy Contrastive UCB with learned features does not reach "
-                    "the reward at H=10 within 3000 episodes, while oracle LSVI-UCB does.",
-          experiments=("contrastive_ucb/lock",), check=check_onpolicy_failure,
-          paper_value="pilot: never", plot=plot_lock),
-    Claim(id="contrastive_ucb.markov_game", paper=CITATION, source="Thm 5.3",
-          statement="In a low-rank zero-sum Markov game the duality gap of Contrastive UCB's output policies "
-                    "falls like K^{-1/2}.",
-          experiments=("contrastive_ucb/game",), check=check_markov_game,
-          paper_value="K^{-1/2}; not piloted", plot=plot_game),
+    claim("contrastive_ucb.representation_recovery", "Lemma 3.1, Thm 4.3 (NCE step)", "The NCE minimiser recovers "
+          "P/P⁻ and span φ*; on sampled data sin θ_max and TV fall like N^{-1/2} (low-rank MDP S=30, A=4, d=5; theory "
+          "tested where φ* is known, not Atari).", ("contrastive_ucb/representation",), claims.check_representation,
+          figures.plot_representation, "N^{-1/2}; pilot slopes −0.50/−0.51"),
+    claim("contrastive_ucb.sample_efficiency", "Thm 4.3", "Contrastive UCB with learned features finds a 0.1-optimal "
+          "policy on a combination lock (H=10) that a learner without the bonus (β = 0 + ε-greedy) never solves, and "
+          "beats tuned tabular UCBVI as the number of observed states per latent grows.",
+          ("contrastive_ucb/lock", "contrastive_ucb/lock_width"), claims.check_sample_efficiency, figures.plot_lock,
+          "pilot t₀.₁ 609–1400 (oracle 112–118)"),
+    claim("contrastive_ucb.onpolicy_failure", "pilot finding (not in the paper)", "Pilot finding: purely on-policy "
+          "Contrastive UCB with learned features does not reach the reward at H=10 within 3000 episodes, while "
+          "oracle LSVI-UCB does.", ("contrastive_ucb/lock",), claims.check_onpolicy_failure, figures.plot_lock,
+          "pilot: never"),
+    claim("contrastive_ucb.markov_game", "Thm 5.3", "In a low-rank zero-sum Markov game the duality gap of "
+          "Contrastive UCB's output policies falls like K^{-1/2}.", ("contrastive_ucb/game",),
+          claims.check_markov_game, figures.plot_game, "K^{-1/2}; not piloted"),
 )
 
 SUITE = Suite(name="contrastive_ucb", paper=CITATION, experiments=EXPERIMENTS, claims=CLAIMS)

@@ -21,8 +21,8 @@ from benchmarks.stats import (
     combine_parts,
     decide_claim,
     mean_interval,
-    one_sided,
-    paired_difference,
+    one_sided_bounds,
+    paired_one_sided_bounds,
     slope_interval,
 )
 from mdps.lowrank.lock_study import LOCK_LEARNERS
@@ -79,22 +79,6 @@ def best_ucbvi(runs: Sequence[RunRecord], prefix: str = "") -> tuple[str, list[f
     ucbvi = {k: v for k, v in per_learner(runs, "t01", prefix).items() if k.startswith("ucbvi@")}
     best = min(ucbvi, key=lambda k: np.mean(ucbvi[k]))
     return best, ucbvi[best]
-
-
-def _bounds(upper: Estimate, lower: Estimate) -> Estimate:
-    """The two one-sided 95% bounds of one mean as one interval [lower bound, upper bound]."""
-    return Estimate(upper.value, lower.low, upper.high, upper.n)
-
-
-def one_sided_bounds(sample: Sequence[float]) -> Estimate:
-    """Both one-sided 95% Student-t bounds of the mean over seeds: a one-sided claim ("at most c") holds when the
-    upper bound is ≤ c and fails when the lower bound is > c."""
-    return _bounds(one_sided(sample, "upper"), one_sided(sample, "lower"))
-
-
-def paired_bounds(a: Sequence[float], b: Sequence[float]) -> Estimate:
-    """Both one-sided 95% bounds of the mean per-seed difference a − b (two learners run on the same seeds)."""
-    return _bounds(paired_difference(a, b, side="upper"), paired_difference(a, b, side="lower"))
 
 
 def every_seed(ok: Sequence[bool], what: str) -> tuple[str, str]:
@@ -191,7 +175,7 @@ def _width_comparison(wide: Sequence[RunRecord], parts: dict, reasons: dict, det
     for m in widths:
         name, t_ucbvi = best_ucbvi(wide, f"m{m}/")
         t_con = values(wide, f"m{m}/t01/contrastive_ucb")
-        diff = paired_bounds(t_con, t_ucbvi)
+        diff = paired_one_sided_bounds(t_con, t_ucbvi)
         details[f"width_m{m}"] = {"contrastive": t_con, "ucbvi": t_ucbvi, "ucbvi_tuned": name,
                                   "difference": {"mean": diff.value, "bounds": list(diff.ci)}}
         text.append(f"m = {m}: Contrastive UCB {np.mean(t_con):.0f} vs {name} {np.mean(t_ucbvi):.0f} "

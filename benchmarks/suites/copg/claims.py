@@ -20,13 +20,12 @@ from benchmarks.records import fmt, metric_matrix, values
 from benchmarks.registry import RunRecord, Verdict
 from benchmarks.stats import (
     MIN_SEEDS,
-    Estimate,
     combine_parts,
     decide_claim,
     has_plateaued,
     mean_interval,
-    one_sided,
-    paired_difference,
+    one_sided_bounds,
+    paired_one_sided_bounds,
 )
 
 
@@ -89,18 +88,6 @@ CONTROLS = {
 }
 
 
-def bounds(values_per_seed: Sequence[float]) -> Estimate:
-    """Mean over seeds with its lower and upper one-sided 95% Student-t bounds as the interval."""
-    lower, upper = one_sided(values_per_seed, "lower"), one_sided(values_per_seed, "upper")
-    return Estimate(lower.value, lower.low, upper.high, lower.n)
-
-
-def paired_bounds(a: Sequence[float], b: Sequence[float]) -> Estimate:
-    """Mean over seeds of a_i − b_i (same seeds, same data) with its two one-sided 95% bounds."""
-    lower, upper = paired_difference(a, b, side="lower"), paired_difference(a, b, side="upper")
-    return Estimate(lower.value, lower.low, upper.high, lower.n)
-
-
 def _converged(runs: Sequence[RunRecord], key: str) -> bool:
     """The seed-mean curve ``key`` has plateaued (otherwise the budget was too small to reach a fixed point)."""
     return has_plateaued(np.mean([r.series[key] for r in runs], axis=0))
@@ -128,8 +115,8 @@ def check_fixed_point(results: Mapping[str, list[RunRecord]]) -> Verdict:
     t = THRESHOLDS
     exact = max(values(results["copg/exact_fixed_point"], "kl_optimum_to_copg"))
     toy, random_runs = results["copg/toy_bandit"], results["copg/random_instances"]
-    sampled = bounds(values(toy, "final_regret/copg"))
-    worst = bounds(values(random_runs, "max_final_regret/copg"))
+    sampled = one_sided_bounds(values(toy, "final_regret/copg"))
+    worst = one_sided_bounds(values(random_runs, "max_final_regret/copg"))
     num_instances = int(random_runs[0].metrics["num_instances"])
     random_exact = max(values(random_runs, "exact_max_kl"))
     converged = {"toy": _converged(toy, "regret/copg"), "random": _converged(random_runs, "mean_regret_curve/copg")}
@@ -168,10 +155,10 @@ def check_baselines_biased(results: Mapping[str, list[RunRecord]]) -> Verdict:
     reference_regret = runs[0].metrics["reference_regret"]
     final = metric_matrix(runs, "final_regret/{method}").by("method")
     comparisons = {  # method: (estimate, threshold, claim_is)
-        "pg_zero_baseline": (bounds(final["pg_zero_baseline"] - reference_regret), 0.0, "above"),
-        "pg_value_baseline": (paired_bounds(final["pg_value_baseline"], final["copg"]), 0.0, "above"),
-        "ipo": (paired_bounds(final["ipo"], final["copg"]), 0.0, "above"),
-        "copg": (bounds(final["copg"]), THRESHOLDS.regret_zero, "below"),
+        "pg_zero_baseline": (one_sided_bounds(final["pg_zero_baseline"] - reference_regret), 0.0, "above"),
+        "pg_value_baseline": (paired_one_sided_bounds(final["pg_value_baseline"], final["copg"]), 0.0, "above"),
+        "ipo": (paired_one_sided_bounds(final["ipo"], final["copg"]), 0.0, "above"),
+        "copg": (one_sided_bounds(final["copg"]), THRESHOLDS.regret_zero, "below"),
     }
     converged = {m: _converged(runs, f"regret/{m}") for m in OFFLINE_METHODS}
     decisions = {m: _at_fixed_point(decide_claim(*c), converged[m]) for m, c in comparisons.items()}

@@ -6,16 +6,12 @@ tabular MDP, the neural learners and the Minigrid pipeline).
 """
 from __future__ import annotations
 
-from benchmarks.registry import Claim, Suite
+from benchmarks.registry import Suite, claim_factory
 from benchmarks.suites.cpl import claims, figures
 from benchmarks.suites.cpl.experiments import EXPERIMENTS
 
 PAPER_NAME = "CPL (Hejna et al., ICLR 2024)"
-
-
-def _claim(cid: str, source: str, statement: str, experiments: tuple[str, ...], check, plot, paper_value: str) -> Claim:
-    return Claim(id=cid, paper=PAPER_NAME, source=source, statement=statement, experiments=experiments, check=check,
-                 paper_value=paper_value, plot=plot, controls=claims.CONTROLS.get(cid.removeprefix("cpl."), ()))
+_claim = claim_factory(PAPER_NAME, claims.CONTROLS)
 
 
 SUITE = Suite(

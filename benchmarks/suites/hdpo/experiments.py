@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from benchmarks.registry import Experiment, Result
 from benchmarks.seeding import torch_generator
@@ -29,6 +30,7 @@ from mdps.inventory.pipelines import (
 )
 from mdps.inventory.settings import (
     BacklogStore,
+    FromFields,
     LostSalesGrid,
     SerialChain,
     StoreGrid,
@@ -37,34 +39,20 @@ from mdps.inventory.settings import (
 )
 
 
-@dataclass(frozen=True)
-class SingleStoreConfig:
-    """Single store (backlogged or lost sales), one MLP per seed × instance trained by HDPO."""
+class CheckedBySettings:
+    """A config whose ``__post_init__`` builds each of its ``SETTINGS`` from its fields (each validates them once)."""
 
-    lost_sales: bool = False
-    """False: backlogged, Normal demand; True: lost sales, Poisson demand (orders rounded at test time)."""
-    underage_costs: tuple[float, ...] = (4.0, 9.0, 19.0, 39.0)
-    """p values of the grid (> 0)."""
-    lead_times: tuple[int, ...] = (1, 4, 7)
-    """L values of the grid (>= 1)."""
-    holding_cost: float = 1.0
-    """h >= 0."""
-    mean: float = 5.0
-    """Demand mean μ > 0."""
-    std: float = 1.6
-    """Normal demand σ >= 0 (ignored for Poisson)."""
-    train_scenarios: int = 1024
-    """Training scenarios per model (the official default is 32,768)."""
-    batch_size: int = 128
-    """Minibatch size (official: 8,192)."""
-    periods: int = 40
-    """Training horizon (the loss averages all periods)."""
-    epochs: int = 80
-    """Passes over the training scenarios."""
-    lr: float = 3e-3
-    """Adam learning rate."""
-    hidden: tuple[int, ...] = (32, 32, 32)
-    """MLP hidden layers (ELU)."""
+    SETTINGS: ClassVar[tuple[type[FromFields], ...]] = ()
+
+    def __post_init__(self) -> None:
+        for settings in self.SETTINGS:
+            settings.of(self)
+
+
+@dataclass(frozen=True)
+class EvaluationFields(CheckedBySettings):
+    """Dev and test evaluation (``EvaluationSettings``): the defaults every study shares unless it redeclares one."""
+
     dev_scenarios: int = 512
     """Dev scenarios (model selection)."""
     dev_periods: int = 100
@@ -78,16 +66,52 @@ class SingleStoreConfig:
     test_warmup: int = 100
     """Test periods not scored."""
     eval_every: int = 5
-    """Epochs between dev evaluations."""
-
-    def __post_init__(self) -> None:
-        TrainingSettings.of(self)
-        StoreGrid.of(self)
+    """Epochs between dev evaluations (the learning curves)."""
 
 
 @dataclass(frozen=True)
-class LostSalesReferenceConfig:
+class TrainingFields(EvaluationFields):
+    """HDPO training by epochs over a fixed scenario set (``TrainingSettings``), with its evaluation."""
+
+    train_scenarios: int = 1024
+    """Training scenarios per model (the official default is 32,768)."""
+    batch_size: int = 128
+    """Minibatch size (official: 8,192)."""
+    periods: int = 40
+    """Training horizon (the loss averages all periods)."""
+    epochs: int = 80
+    """Passes over the training scenarios."""
+    lr: float = 3e-3
+    """Adam learning rate."""
+    hidden: tuple[int, ...] = (32, 32, 32)
+    """MLP hidden layers (ELU)."""
+
+
+@dataclass(frozen=True)
+class SingleStoreConfig(TrainingFields):
+    """Single store (backlogged or lost sales), one MLP per seed × instance trained by HDPO."""
+
+    SETTINGS = (TrainingSettings, StoreGrid)
+
+    lost_sales: bool = False
+    """False: backlogged, Normal demand; True: lost sales, Poisson demand (orders rounded at test time)."""
+    underage_costs: tuple[float, ...] = (4.0, 9.0, 19.0, 39.0)
+    """p values of the grid (> 0)."""
+    lead_times: tuple[int, ...] = (1, 4, 7)
+    """L values of the grid (>= 1)."""
+    holding_cost: float = 1.0
+    """h >= 0."""
+    mean: float = 5.0
+    """Demand mean μ > 0."""
+    std: float = 1.6
+    """Normal demand σ >= 0 (ignored for Poisson)."""
+
+
+@dataclass(frozen=True)
+class LostSalesReferenceConfig(CheckedBySettings):
     """DP optimum and best (capped) base-stock per lost-sales instance (independent of the learners)."""
+
+    SETTINGS = (LostSalesGrid,)
 
     underage_costs: tuple[float, ...] = (4.0, 9.0, 19.0, 39.0)
     """p values."""
@@ -104,13 +128,12 @@ class LostSalesReferenceConfig:
     search_periods: int = 400
     """Horizon of the grid search (100 warm-up)."""
 
-    def __post_init__(self) -> None:
-        LostSalesGrid.of(self)
-
 
 @dataclass(frozen=True)
-class ReinforceConfig:
-    """HDPO vs REINFORCE on the backlogged single store (same network, data, minibatches, periods)."""
+class ReinforceConfig(TrainingFields):
+    """HDPO vs REINFORCE on the backlogged single store (same network, data, minibatches, periods, epochs, lr)."""
+
+    SETTINGS = (TrainingSettings, BacklogStore)
 
     underage_cost: float = 9.0
     """p."""
@@ -122,43 +145,15 @@ class ReinforceConfig:
     """Normal demand μ."""
     std: float = 1.6
     """Normal demand σ."""
-    train_scenarios: int = 1024
-    """Training scenarios per model."""
-    batch_size: int = 128
-    """Minibatch size."""
-    periods: int = 40
-    """Training horizon."""
-    epochs: int = 80
-    """Passes over the data (both methods)."""
-    lr: float = 3e-3
-    """Adam learning rate (both methods)."""
-    hidden: tuple[int, ...] = (32, 32, 32)
-    """MLP hidden layers."""
     initial_log_std: float = -1.0
     """REINFORCE: initial log σ of the Gaussian pre-activation."""
-    dev_scenarios: int = 512
-    """Dev scenarios."""
-    dev_periods: int = 100
-    """Dev horizon."""
-    dev_warmup: int = 60
-    """Dev warm-up."""
-    test_scenarios: int = 512
-    """Test scenarios."""
-    test_periods: int = 400
-    """Test horizon."""
-    test_warmup: int = 100
-    """Test warm-up."""
-    eval_every: int = 5
-    """Epochs between dev evaluations (the learning curves)."""
-
-    def __post_init__(self) -> None:
-        TrainingSettings.of(self)
-        BacklogStore.of(self)
 
 
 @dataclass(frozen=True)
-class GNNConfig:
+class GNNConfig(EvaluationFields):
     """One warehouse, S stores, lost demand (the official ``one_warehouse_lost_demand`` instance family)."""
+
+    SETTINGS = (WarehouseStudy,)
 
     stores: int = 5
     """Number of stores."""
@@ -184,28 +179,17 @@ class GNNConfig:
     """Warehouse holding cost."""
     warehouse_lead_time: int = 3
     """Warehouse lead time."""
-    dev_scenarios: int = 512
-    """Dev scenarios."""
-    dev_periods: int = 100
-    """Dev horizon."""
-    dev_warmup: int = 60
-    """Dev warm-up."""
-    test_scenarios: int = 512
-    """Test scenarios."""
     test_periods: int = 300
     """Test horizon."""
-    test_warmup: int = 100
-    """Test warm-up."""
     eval_every: int = 10
     """Epochs between dev evaluations (scaled so each size is checked about steps/10 times)."""
 
-    def __post_init__(self) -> None:
-        WarehouseStudy.of(self)
-
 
 @dataclass(frozen=True)
-class SerialConfig:
+class SerialConfig(TrainingFields):
     """Serial chain, upstream → store (the official ``serial_system``): backlogged, Normal(5, 2)."""
+
+    SETTINGS = (TrainingSettings, SerialChain)
 
     lead_times: tuple[int, ...] = (2, 4, 3, 4)
     """Lead time of each location (upstream → store)."""
@@ -217,38 +201,20 @@ class SerialConfig:
     """Demand mean."""
     std: float = 2.0
     """Demand std."""
-    train_scenarios: int = 1024
-    """Training scenarios."""
-    batch_size: int = 128
-    """Minibatch size."""
     periods: int = 60
     """Training horizon."""
     epochs: int = 60
     """Passes over the data."""
-    lr: float = 3e-3
-    """Adam learning rate."""
     hidden: tuple[int, ...] = (64, 64)
     """MLP hidden layers."""
-    dev_scenarios: int = 512
-    """Dev scenarios."""
     dev_periods: int = 120
     """Dev horizon."""
-    dev_warmup: int = 60
-    """Dev warm-up."""
-    test_scenarios: int = 512
-    """Test scenarios."""
     test_periods: int = 500
     """Test horizon."""
     test_warmup: int = 150
     """Test warm-up."""
-    eval_every: int = 5
-    """Epochs between dev evaluations."""
     search_scenarios: int = 256
     """Scenarios of the echelon-stock search (independent paths)."""
-
-    def __post_init__(self) -> None:
-        TrainingSettings.of(self)
-        SerialChain.of(self)
 
 
 # ------------------------------------------------------------------------------------------------ runs

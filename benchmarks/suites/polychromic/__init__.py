@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from benchmarks.registry import Claim, RunRecord, Suite, Verdict
+from benchmarks.registry import Claim, RunRecord, Suite, Verdict, claim_factory
 from benchmarks.suites.polychromic.claims import (
     check_coverage,
     check_diversity,
@@ -26,14 +26,14 @@ from benchmarks.suites.polychromic.figures import (
 )
 
 PAPER = "Polychromic objectives (Ibn Hamid et al., 2025)"
-Check = Callable[[Mapping[str, list[RunRecord]]], Verdict]
-Plot = Callable[[Mapping[str, list[RunRecord]], str], None]
+_paper_claim = claim_factory(PAPER)
 
 
-def _claim(cid: str, source: str, statement: str, methods: Sequence[str], check: Check, plot: Plot,
-           paper_value: str) -> Claim:
-    return Claim(id=cid, paper=PAPER, source=source, statement=statement,
-                 experiments=tuple(EXPERIMENT_OF[m] for m in methods), check=check, plot=plot, paper_value=paper_value)
+def _claim(cid: str, source: str, statement: str, methods: Sequence[str],
+           check: Callable[[Mapping[str, list[RunRecord]]], Verdict],
+           plot: Callable[[Mapping[str, list[RunRecord]], str], None], paper_value: str) -> Claim:
+    """A claim on the experiments of ``methods`` (their names by method)."""
+    return _paper_claim(cid, source, statement, tuple(EXPERIMENT_OF[m] for m in methods), check, plot, paper_value)
 
 
 SUITE = Suite(
