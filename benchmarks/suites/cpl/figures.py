@@ -25,6 +25,12 @@ def _loglog(axis, pairs: np.ndarray, curves: np.ndarray, label: str) -> None:
     axis.grid(alpha=0.3, which="both")
 
 
+def _labelled(axis, title: str, xlabel: str, ylabel: str, **settings) -> None:
+    """Title, axis labels (and any other ``axis.set`` settings) and the legend of one panel."""
+    axis.set(title=title, xlabel=xlabel, ylabel=ylabel, **settings)
+    axis.legend(fontsize=8)
+
+
 def _figure(ncols: int = 1):
     import matplotlib.pyplot as plt
 
@@ -38,11 +44,9 @@ def plot_consistency(results: Mapping[str, list[RunRecord]], path: str) -> None:
     for name, label in (("kl/cpl", "CPL"), ("kl/rlhf", "RLHF (BT r̂ + soft VI)"), ("kl/sft", "SFT")):
         _loglog(axes[0, 0], pairs, series_matrix(runs, name), label)
     axes[0, 0].plot(pairs, 0.94 * (pairs / 1e3) ** -1.07, "k--", linewidth=1, label="pilot slope −1.07")
-    axes[0, 0].set(title="KL(π*‖π) vs N (random MDPs, regret labels)", xlabel="pairs N", ylabel="KL")
-    axes[0, 0].legend(fontsize=8)
+    _labelled(axes[0, 0], "KL(π*‖π) vs N (random MDPs, regret labels)", "pairs N", "KL")
     _loglog(axes[0, 1], pairs, series_matrix(runs, "value_gap/cpl"), "CPL soft-value gap")
-    axes[0, 1].set(title="mean soft-value gap V* − V^π_CPL", xlabel="pairs N", ylabel="gap")
-    axes[0, 1].legend(fontsize=8)
+    _labelled(axes[0, 1], "mean soft-value gap V* − V^π_CPL", "pairs N", "gap")
     save(figure, path)
 
 
@@ -54,8 +58,7 @@ def plot_wrong_model(results: Mapping[str, list[RunRecord]], path: str) -> None:
     _loglog(axes[0, 0], pairs, series_matrix(runs, "kl/cpl_reward_labels"), "CPL, reward-model labels")
     axes[0, 0].axhline(np.mean(values(runs, "kl_softmax_reward")), color="grey", linestyle="--",
                        label="softmax(r/α)")
-    axes[0, 0].set(title="CPL with the wrong preference model plateaus", xlabel="pairs N", ylabel="KL(π*‖π)")
-    axes[0, 0].legend(fontsize=8)
+    _labelled(axes[0, 0], "CPL with the wrong preference model plateaus", "pairs N", "KL(π*‖π)")
     save(figure, path)
 
 
@@ -69,14 +72,12 @@ def plot_reward_learns_advantage(results: Mapping[str, list[RunRecord]], path: s
     axis.axhline(np.mean(values(disc, "corr_advantage_reward")), color="grey", linestyle="--",
                  label="corr(A*, r)")
     axis.set_xscale("log")
-    axis.set(title="RLHF on regret labels: r̂ tracks A*", xlabel="pairs N", ylabel="correlation")
-    axis.legend(fontsize=8)
+    _labelled(axis, "RLHF on regret labels: r̂ tracks A*", "pairs N", "correlation")
     axis.grid(alpha=0.3)
     pairs = pair_grid(fh)
     _loglog(axes[0, 1], pairs, series_matrix(fh, "kl/cpl"), "CPL (time-indexed)")
     _loglog(axes[0, 1], pairs, series_matrix(fh, "kl/rlhf"), "RLHF (stationary r̂)")
-    axes[0, 1].set(title="finite horizon H=5, Dirichlet(0.1)", xlabel="pairs N", ylabel="occupancy-weighted KL")
-    axes[0, 1].legend(fontsize=8)
+    _labelled(axes[0, 1], "finite horizon H=5, Dirichlet(0.1)", "pairs N", "occupancy-weighted KL")
     save(figure, path)
 
 
@@ -86,15 +87,12 @@ def plot_conservative(results: Mapping[str, list[RunRecord]], path: str) -> None
     figure, axes = _figure(2)
     for name, label in (("kl/full", "full coverage"), ("kl_unmasked_states/partial", "partial, unmasked states")):
         axes[0, 0].plot(lambdas, series_matrix(runs, name).mean(0), marker="o", label=label)
-    axes[0, 0].set(title="KL(π*‖π_CPL) vs λ", xlabel="λ", ylabel="KL", yscale="log")
-    axes[0, 0].legend(fontsize=8)
+    _labelled(axes[0, 0], "KL(π*‖π_CPL) vs λ", "λ", "KL", yscale="log")
     axes[0, 0].grid(alpha=0.3)
     unseen = series_matrix(runs, "unseen_mass_max/partial")
     axes[0, 1].plot(lambdas, np.maximum(unseen.max(0), 1e-300), marker="o", label="max over seeds and states")
     axes[0, 1].axhline(UNSEEN_MASS, color="grey", linestyle="--", label=f"{UNSEEN_MASS:g}")
-    axes[0, 1].set(title="partial coverage: mass on the never-taken action", xlabel="λ", ylabel="π(a₀|s)",
-                   yscale="log")
-    axes[0, 1].legend(fontsize=8)
+    _labelled(axes[0, 1], "partial coverage: mass on the never-taken action", "λ", "π(a₀|s)", yscale="log")
     axes[0, 1].grid(alpha=0.3)
     save(figure, path)
 
@@ -105,11 +103,9 @@ def plot_hard_labels(results: Mapping[str, list[RunRecord]], path: str) -> None:
     figure, axes = _figure(2)
     _loglog(axes[0, 0], pairs, series_matrix(runs, "kl/cpl_hard"), "CPL, hard labels")
     _loglog(axes[0, 0], pairs, series_matrix(runs, "kl/cpl"), "CPL, sampled labels")
-    axes[0, 0].set(title="hard (official-code) labels: a bias, not noise", xlabel="pairs N", ylabel="KL(π*‖π)")
-    axes[0, 0].legend(fontsize=8)
+    _labelled(axes[0, 0], "hard (official-code) labels: a bias, not noise", "pairs N", "KL(π*‖π)")
     _loglog(axes[0, 1], pairs, np.maximum(series_matrix(runs, "entropy/cpl_hard"), 1e-300), "mean entropy of π_CPL")
-    axes[0, 1].set(title="policy entropy (nats)", xlabel="pairs N", ylabel="entropy")
-    axes[0, 1].legend(fontsize=8)
+    _labelled(axes[0, 1], "policy entropy (nats)", "pairs N", "entropy")
     save(figure, path)
 
 
