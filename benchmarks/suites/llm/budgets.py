@@ -5,10 +5,10 @@ the committed report (about 12 minutes with 2 workers on 2 cores); full: longer 
 
 Quick seeds (REVISION-2 §1: a stochastic verdict needs n ≥ 5): ``llm/k_choice`` runs 5 (its verdict is decided by
 one-sided bounds); ``llm/same_estimators`` runs 1 (exact float identities: one seed decides);
-``llm/reward_ordering`` and ``llm/nash_md_pg`` stay at 3 to keep the quick run near 12 minutes, so their verdicts
-are at best "inconclusive (too few seeds)" — or ``invalid`` when a control fails in any seed (the SNIS estimate
-left the reference samples; the Nash-MD-PG policy collapsed onto one move). ``llm/gpu_scale`` runs 5 on CUDA
-(nothing without a GPU).
+``llm/nash_md_pg`` runs 3 and ``llm/reward_ordering`` 2, to keep the quick run near 12 minutes: their verdicts are
+at best "inconclusive (too few seeds)" — or ``invalid`` when a control fails in any seed (the SNIS estimate left
+the reference samples; the Nash-MD-PG policy collapsed onto one move), as both do at this budget (issue #22
+redesigns them). ``llm/gpu_scale`` runs 5 on CUDA (nothing without a GPU).
 """
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ BUDGETS: dict[str, dict[str, Budget]] = {
     "llm/reward_ordering": _budgets(
         {"num_train_prompts": 2, "num_heldout_prompts": 2, "samples_per_prompt": 2, "max_new_tokens": 3, "steps": 3,
          "batch_pairs": 2, "eval_every": 3},
-        {}, {"num_train_prompts": 48, "num_heldout_prompts": 32, "samples_per_prompt": 16, "steps": 300}),
+        {}, {"num_train_prompts": 48, "num_heldout_prompts": 32, "samples_per_prompt": 16, "steps": 300},
+        quick_seeds=2),
     "llm/nash_md_pg": _budgets({"num_prompts": 2, "steps": 3, "samples_per_prompt": 2, "eval_every": 3}, {},
                                {"steps": 300}),
     "llm/gpu_scale": {
