@@ -102,8 +102,9 @@ class Store:
             "ORDER BY seed", (experiment, config_hash),
         ).fetchall()
         wanted = None if seeds is None else set(seeds)
-        return [
-            RunRecord(experiment, seed, json.loads(config), json.loads(metrics), json.loads(series))
+        return [  # keys in sorted order, so a check sees the same record from a store and from shipped rows
+            RunRecord(experiment, seed, json.loads(config), _sorted_keys(json.loads(metrics)),
+                      _sorted_keys(json.loads(series)))
             for seed, config, metrics, series in rows if wanted is None or seed in wanted
         ]
 
@@ -342,3 +343,8 @@ def merge_plan(rows: Iterable[dict[str, Any]], target: Store | None) -> tuple[li
 def _key_text(key: RowKey) -> str:
     experiment, digest, seed = key
     return f"experiment {experiment} config {digest} seed {seed}"
+
+
+def _sorted_keys(mapping: dict[str, Any]) -> dict[str, Any]:
+    """The mapping with its keys in sorted order (checks that iterate metrics see one canonical order)."""
+    return dict(sorted(mapping.items()))

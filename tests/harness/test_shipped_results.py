@@ -171,3 +171,13 @@ def test_bad_input_to_import_and_report_from_exits_2_and_writes_nothing(reported
 def test_report_from_and_store_are_exclusive(reported, tmp_path, capsys):
     assert main(["report", "--from", str(tmp_path), "--store", str(tmp_path / "s.sqlite")]) == 2
     assert "not allowed with" in capsys.readouterr().err
+
+
+def test_records_list_metric_keys_in_sorted_order(tmp_path):
+    """A check iterating metrics sees the same order from a store and from shipped rows (sorted either way)."""
+    from benchmarks.store import RunRow, open_store
+
+    store = open_store(tmp_path / "s.sqlite")
+    store.write(RunRow("x/y", "h", 0, {}, "done", {"b": 1.0, "a": 2.0}, {"z": [1.0], "c": [2.0]}, 0.1))
+    (record,) = store.records("x/y", "h")
+    assert list(record.metrics) == ["a", "b"] and list(record.series) == ["c", "z"]
