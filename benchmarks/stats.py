@@ -181,9 +181,12 @@ def one_sided_bounds(values: Sequence[float], confidence: float = 0.95) -> Estim
     return Estimate(lower.value, lower.low, upper.high, lower.n)
 
 
-def paired_one_sided_bounds(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> Estimate:
-    """:func:`one_sided_bounds` of the per-seed differences d_i = a_i − b_i (two methods run on the same seeds)."""
-    lower, upper = paired_difference(a, b, "lower", confidence), paired_difference(a, b, "upper", confidence)
+def paired_one_sided_bounds(a: Sequence[float], b: Sequence[float], confidence: float = 0.95,
+                            log_ratio: bool = False) -> Estimate:
+    """:func:`one_sided_bounds` of the per-seed differences d_i = a_i − b_i (two methods run on the same seeds),
+    or of the per-seed log-ratios log(a_i / b_i) with ``log_ratio``."""
+    paired = paired_log_ratio if log_ratio else paired_difference
+    lower, upper = paired(a, b, "lower", confidence), paired(a, b, "upper", confidence)
     return Estimate(lower.value, lower.low, upper.high, lower.n)
 
 

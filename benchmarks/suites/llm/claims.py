@@ -22,9 +22,8 @@ from benchmarks.stats import (
     combine_parts,
     decide_claim,
     has_plateaued,
-    one_sided,
-    paired_difference,
-    paired_log_ratio,
+    one_sided_bounds,
+    paired_one_sided_bounds,
 )
 from llm_bridge.pipelines.k_choice import K_CHOICE_RUNS
 from llm_bridge.pipelines.nash_md_pg import beta_key
@@ -109,19 +108,6 @@ NO_GPU = "not run: no GPU (run `python -m benchmarks.suites.llm --gpu` on a CUDA
 Results = Mapping[str, list[RunRecord]]
 
 
-def bounds(per_seed: Sequence[float]) -> Estimate:
-    """Mean over seeds with its lower and upper one-sided 95% Student-t bounds as the interval."""
-    lower, upper = one_sided(per_seed, "lower"), one_sided(per_seed, "upper")
-    return Estimate(lower.value, lower.low, upper.high, lower.n)
-
-
-def paired_bounds(a: Sequence[float], b: Sequence[float], log_ratio: bool = False) -> Estimate:
-    """Mean over seeds of a_i − b_i (or log(a_i / b_i)) with its two one-sided 95% bounds."""
-    paired = paired_log_ratio if log_ratio else paired_difference
-    lower, upper = paired(a, b, side="lower"), paired(a, b, side="upper")
-    return Estimate(lower.value, lower.low, upper.high, lower.n)
-
-
 def _exact(worst: float, threshold: float) -> tuple[str, str]:
     """An exact statistic (a float identity): its worst seed decides, n = 1 suffices."""
     return decide_claim(Estimate(worst, worst, worst, 1), threshold, "below", exact=True)
@@ -178,8 +164,8 @@ def _plateaued(runs: Sequence[RunRecord], name: str) -> bool:
 def _k_choice_parts(runs: Sequence[RunRecord], final: Mapping[str, list[float]], start: list[float]
                     ) -> tuple[dict[str, tuple[str, str]], dict[str, Estimate]]:
     t = THRESHOLDS
-    est = {name: bounds(v) for name, v in final.items()}
-    drop = paired_bounds(final["copg"], start, log_ratio=True)
+    est = {name: one_sided_bounds(v) for name, v in final.items()}
+    drop = paired_one_sided_bounds(final["copg"], start, log_ratio=True)
     level = decide_claim(est["copg"], t.copg_final_kl, "below")
     ratio = decide_claim(drop, -math.log(t.copg_drop), "below")
     copg = (combine_parts([level[0], ratio[0]]), f"level: {level[1]}; log(final/start): {ratio[1]}")
@@ -189,7 +175,7 @@ def _k_choice_parts(runs: Sequence[RunRecord], final: Mapping[str, list[float]],
     parts = {"copg": copg, "ipo": decide_claim(est["ipo"], t.ipo_final_kl, "above"),
              "pg_shifted": decide_claim(est["pg_shifted"], t.pg_shifted_final_kl, "above"),
              "shift_invariance": _exact(shift_diff, t.shift_invariance * max(start))}
-    control = decide_claim(paired_bounds(final["pg_shifted"], final["pg"]), 0.0, "above")
+    control = decide_claim(paired_one_sided_bounds(final["pg_shifted"], final["pg"]), 0.0, "above")
     parts["control_pg_unshifted"] = ("invalid", control[1]) if control[0] == "fails" else control
     return parts, {**est, "copg_log_drop": drop}
 
@@ -235,7 +221,7 @@ def check_reward_ordering(results: Results) -> Verdict:
     runs = results["llm/reward_ordering"]
     methods = OFFLINE_PREFERENCE_METHODS
     reward = {m: values(runs, f"final_heldout_reward/{m}") for m in methods}
-    diffs = {m: paired_bounds(reward["copg"], reward[m]) for m in methods if m != "copg"}
+    diffs = {m: paired_one_sided_bounds(reward["copg"], reward[m]) for m in methods if m != "copg"}
     decisions = {m: decide_claim(e, THRESHOLDS.reward_gap, "above") for m, e in diffs.items()}
     off_support = {m: min(values(runs, f"final_heldout_kl/{m}")) < THRESHOLDS.snis_kl_floor for m in methods}
     left = [m.upper() for m, off in off_support.items() if off]
@@ -244,9 +230,9 @@ def check_reward_ordering(results: Results) -> Verdict:
     parts = {**decisions, "control_snis": control}
     status = combine_parts([p[0] for p in parts.values()])
     identical = sum(abs(a - b) < 1e-9 for a, b in zip(reward["copg"], reward["ipo"]))
-    kls = {m: bounds(values(runs, f"final_heldout_kl/{m}")) for m in methods}
-    rewards = {m: bounds(v) for m, v in reward.items()}
-    ref = bounds(values(runs, "ref_heldout_reward"))
+    kls = {m: one_sided_bounds(values(runs, f"final_heldout_kl/{m}")) for m in methods}
+    rewards = {m: one_sided_bounds(v) for m, v in reward.items()}
+    ref = one_sided_bounds(values(runs, "ref_heldout_reward"))
     smaller = min(diffs.values(), key=lambda e: e.value)
     beta = runs[0].config.get("beta")
     return Verdict(
@@ -287,13 +273,14 @@ def check_nash_md_pg(results: Results) -> Verdict:
     bounds over ≥ 5 seeds; pairwise win-rates reported. Control: no β collapsed onto one move (else invalid)."""
     runs = results["llm/nash_md_pg"]
     betas = [beta_key(b) for b in runs[0].config["betas"]]
-    wins = {b: bounds(values(runs, f"win_vs_ref/{b}")) for b in betas}
+    wins = {b: one_sided_bounds(values(runs, f"win_vs_ref/{b}")) for b in betas}
     parts = {b: decide_claim(e, THRESHOLDS.win_rate, "above") for b, e in wins.items()}
-    decrease = {b: bounds([r.series[f"kl_to_nash/{b}"][0] - r.series[f"kl_to_nash/{b}"][-1] for r in runs])
+    decrease = {b: one_sided_bounds([r.series[f"kl_to_nash/{b}"][0] - r.series[f"kl_to_nash/{b}"][-1] for r in runs])
                 for b in betas}
     parts.update({f"towards_nash/{b}": decide_claim(e, THRESHOLDS.towards_nash, "above") for b, e in decrease.items()})
     parts["control_stable"], largest = _collapse_control(runs, betas)
-    pairwise = {k.removeprefix("win/"): bounds(values(runs, k)) for k in runs[0].metrics if k.startswith("win/")}
+    pairwise = {k.removeprefix("win/"): one_sided_bounds(values(runs, k))
+                for k in runs[0].metrics if k.startswith("win/")}
     weakest = min(wins.values(), key=lambda e: e.value)
     details = {"win_vs_ref": {b: [e.value, *e.ci] for b, e in wins.items()},
                "parts": {k: p[0] for k, p in parts.items()}, "reasons": {k: p[1] for k, p in parts.items()},
@@ -326,9 +313,9 @@ def check_gpu_scale(results: Results) -> Verdict:
                        paper_value=None, explanation=NO_GPU)
     runs = [r for r in runs if r.metrics.get("gpu_available")]
     copg = values(runs, "final_kl/copg")
-    gap_ipo = paired_bounds(values(runs, "final_kl/ipo"), copg)
-    gap_pg = paired_bounds(values(runs, "final_kl/pg_shifted"), copg)
-    drop = bounds(np.divide(copg, values(runs, "start_kl")))
+    gap_ipo = paired_one_sided_bounds(values(runs, "final_kl/ipo"), copg)
+    gap_pg = paired_one_sided_bounds(values(runs, "final_kl/pg_shifted"), copg)
+    drop = one_sided_bounds(np.divide(copg, values(runs, "start_kl")))
     parts = [decide_claim(gap_ipo, 0.0, "above")[0], decide_claim(gap_pg, 0.0, "above")[0],
              decide_claim(drop, THRESHOLDS.gpu_copg_over_start, "below")[0]]
     tokens_per_s, memory = values(runs, "timing/logprob_tokens_per_s"), values(runs, "timing/peak_memory_gb")
