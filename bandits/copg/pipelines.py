@@ -13,7 +13,7 @@ Whether a regret curve has reached its fixed point is decided by the caller's ``
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -27,6 +27,7 @@ from bandits.copg.offline_training import (
     train_offline,
     train_offline_batched,
 )
+from bandits.outcome import SeedOutcome
 from bandits.problems import (
     PAD_LOGIT,
     BanditBatch,
@@ -39,14 +40,6 @@ from bandits.problems import (
 from bandits.solvers import kl, kl_regularized_optimum, kl_torch, regularized_value, regularized_value_torch
 
 Plateaued = Callable[[np.ndarray], bool]
-
-
-@dataclass(frozen=True)
-class SeedOutcome:
-    """One seed's scalar results and curves."""
-
-    metrics: dict[str, float]
-    series: dict[str, list[float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ the batch. Parameter values appear in keys as :func:`value_tag` writes them (``t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -26,20 +25,13 @@ from scipy import stats
 from bandits.games import SHIPPED_GAMES, random_antisymmetric_games, random_reference
 from bandits.nash_md.dynamics import log_grid, mirror_descent, nash_md_step_sizes
 from bandits.nash_md.policy_gradient import train_nash_md_pg
+from bandits.outcome import SeedOutcome
 from bandits.solvers import kl, nash_md_pg_fixed_point, regularized_nash
 
 GAME_NAMES: tuple[str, ...] = tuple(SHIPPED_GAMES)
 KL_FIT_FLOOR = 1e-12
 """KL values below this are round-off, not used to fit decay exponents."""
 MIN_FIT_POINTS = 4
-
-
-@dataclass(frozen=True)
-class SeedOutcome:
-    """One seed's measurements: scalar ``metrics`` and named ``series`` (lists of floats)."""
-
-    metrics: dict[str, float]
-    series: dict[str, list[float]] = field(default_factory=dict)
 
 
 def value_tag(x: float) -> str:

@@ -25,7 +25,7 @@ from bandits.games import (
     restricted_game,
 )
 from bandits.nash_md.dynamics import rlhf_policy
-from bandits.nash_md.pipelines import SeedOutcome
+from bandits.outcome import SeedOutcome
 from bandits.solvers import (
     bradley_terry_fit,
     exploitability,
