@@ -43,14 +43,20 @@ class Evaluation:
     reward: float  # mean episode reward
     distinct_rooms: float  # distinct room-sets per configuration among `samples` samples, mean over eval seeds
     distinct_rooms_success: float  # the same among successful samples (configurations with ≥ 1 success)
+    distinct_rooms_success_multiroute: float  # the same, only over configurations with ≥ 2 feasible room-sets
     entropy: float  # mean per-step policy entropy along the sampled episodes (nats)
     steps: int  # environment steps the evaluation took
 
 
 def evaluate(sim: BatchFourRooms, policy: ActorCritic, configs: Sequence[int], samples: int,
-             generators: Sequence[torch.Generator], k_max: int) -> tuple[Evaluation, list[Episodes]]:
+             generators: Sequence[torch.Generator], k_max: int,
+             multi_route: np.ndarray | None = None) -> tuple[Evaluation, list[Episodes]]:
     """``samples`` stochastic episodes per configuration for each evaluation seed (one torch generator each, used
-    in turn); pass@k uses all samples × seeds of a configuration, distinct room-sets are counted per seed."""
+    in turn); pass@k uses all samples × seeds of a configuration, distinct room-sets are counted per seed.
+
+    ``multi_route`` (bool per configuration, default all False) marks the configurations whose successful paths can
+    visit at least two different room-sets; ``distinct_rooms_success_multiroute`` averages over those only (where a
+    single room-set is feasible, successful diversity is 1 by construction and says nothing about the policy)."""
     if samples < 1 or not generators:
         raise ValueError(f"need samples >= 1 and at least one evaluation generator, got {samples}, "
                          f"{len(generators)}")
@@ -62,16 +68,22 @@ def evaluate(sim: BatchFourRooms, policy: ActorCritic, configs: Sequence[int], s
     successes = np.stack([r.success.reshape(len(configs), samples) for r in runs], axis=1)  # (C, seeds, samples)
     masks = np.stack([r.room_masks.reshape(len(configs), samples) for r in runs], axis=1)
     counts = successes.reshape(len(configs), -1).sum(1)
-    distinct, distinct_success = [], []
+    multi = np.zeros(len(configs), dtype=bool) if multi_route is None else np.asarray(multi_route, dtype=bool)
+    if multi.shape != (len(configs),):
+        raise ValueError(f"multi_route needs one flag per configuration ({len(configs)}), got shape {multi.shape}")
+    distinct, distinct_success, distinct_multi = [], [], []
     for ci in range(len(configs)):
         for si in range(len(generators)):
             distinct.append(len(set(masks[ci, si].tolist())))
             if successes[ci, si].any():
                 distinct_success.append(len(set(masks[ci, si][successes[ci, si]].tolist())))
+                if multi[ci]:
+                    distinct_multi.append(distinct_success[-1])
     return Evaluation(
         pass_at=[float(pass_at_k(n, counts, k).mean()) for k in range(1, k_max + 1)],
         success=float(successes.mean()), reward=float(np.mean([r.returns.mean() for r in runs])),
         distinct_rooms=float(np.mean(distinct)),
         distinct_rooms_success=float(np.mean(distinct_success)) if distinct_success else 0.0,
+        distinct_rooms_success_multiroute=float(np.mean(distinct_multi)) if distinct_multi else 0.0,
         entropy=float(np.mean([r.entropy() for r in runs])), steps=int(sum(r.num_steps for r in runs)),
     ), runs

@@ -87,8 +87,24 @@ def _metrics(prefix: str, ev: Evaluation) -> dict[str, float]:
     out = {f"{prefix}pass@{k}": v for k, v in enumerate(ev.pass_at, start=1)}
     out.update({f"{prefix}success": ev.success, f"{prefix}reward": ev.reward,
                 f"{prefix}distinct_rooms": ev.distinct_rooms,
-                f"{prefix}distinct_rooms_success": ev.distinct_rooms_success, f"{prefix}entropy": ev.entropy})
+                f"{prefix}distinct_rooms_success": ev.distinct_rooms_success,
+                f"{prefix}distinct_rooms_success_multiroute": ev.distinct_rooms_success_multiroute,
+                f"{prefix}entropy": ev.entropy})
     return out
+
+
+def multi_route_configs(table: LayoutTable) -> np.ndarray:
+    """Which configurations admit successful paths through at least two different room-sets.
+
+    The four rooms form a ring (each room has a doorway to its two neighbours). When the start and the goal lie in
+    different rooms there are two ways round the ring, with different room-sets: {start, one neighbour, goal} and
+    {start, the other neighbour, goal} for diagonal rooms; {start, goal} and all four rooms for adjacent ones (the
+    long way round is about three rooms' walk, well inside the 100-step horizon). When they share a room, or either
+    lies on a doorway cell (no room), the direct path is the only sensible one and successful diversity is 1 by
+    construction, so those configurations are left out of ``distinct_rooms_success_multiroute``."""
+    start_rooms = np.array([room_of(int(x), int(y)) for x, y in table.starts[:, :2]])
+    goal_rooms = np.array([room_of(int(x), int(y)) for x, y in table.goals])
+    return (start_rooms >= 0) & (goal_rooms >= 0) & (start_rooms != goal_rooms)
 
 
 def picture_config(table: LayoutTable) -> int:
@@ -148,11 +164,16 @@ def run_method(method: str, study: StudyArgs, train_args: TrainArgs | None, gene
                         "timing/sps": log.sps, "timing/vine_time_fraction": log.vine_s / elapsed if elapsed else 0.0,
                         "timing/update_time_fraction": log.update_s / elapsed if elapsed else 0.0})
         series["train/success"] = log.success
-    final, runs = evaluate(sim, policy, study.train_configs, study.eval_samples, generators.evaluation, study.k_max)
+    multi_route = multi_route_configs(table)
+    final, runs = evaluate(sim, policy, study.train_configs, study.eval_samples, generators.evaluation, study.k_max,
+                           multi_route)
     metrics.update(_metrics("", final))
-    unseen_eval, _ = evaluate(unseen, policy, study.unseen_configs, study.eval_samples, [generators.unseen], 1)
+    metrics["multiroute_config_fraction"] = float(multi_route.mean())
+    unseen_eval, _ = evaluate(unseen, policy, study.unseen_configs, study.eval_samples, [generators.unseen],
+                              min(study.k_max, study.eval_samples))
     metrics["unseen_success"] = unseen_eval.success
     metrics["unseen_reward"] = unseen_eval.reward
+    metrics.update({f"unseen_pass@{k}": v for k, v in enumerate(unseen_eval.pass_at, start=1)})
     metrics["train_success_1seed"] = float(runs[0].success.mean())
     metrics["success_drop"] = metrics["train_success_1seed"] - unseen_eval.success
     series.update(_picture_paths(runs[0], table, study.eval_samples))

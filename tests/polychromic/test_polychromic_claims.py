@@ -1,8 +1,5 @@
-"""Each polychromic check fed synthetic RunRecords: every status it can return (holds, fails, inconclusive).
-
-No check has a control, so none returns ``invalid``. ``negative_control`` cannot fail on the data this suite
-produces (PPO's pass@16 ≈ 0.98 leaves no room for "d≡1 − PPO ≥ 0.05"): that case is a strict xfail (issue #21).
-"""
+"""Each polychromic check fed synthetic RunRecords: every status it can return (holds, fails, inconclusive, and
+invalid for the two claims with a precondition: coverage needs a collapse, the negative control an advantage)."""
 from __future__ import annotations
 
 import math
@@ -19,6 +16,7 @@ from benchmarks.suites.polychromic.claims import (
     check_negative_control,
     check_robustness,
     check_success,
+    failure_rates,
 )
 from benchmarks.suites.polychromic.experiments import EXPERIMENT_OF, K_MAX, METHODS
 
@@ -27,17 +25,27 @@ JITTER = np.array([0.0, 1.0, -1.0, 0.5, -0.5])
 """Per-seed noise pattern; each method gets it rotated, so paired differences have spread."""
 PLATEAU = [0.3, 0.8, 0.9, 0.9, 0.9]
 RISING = [0.3, 0.4, 0.5, 0.6, 0.7]
-BASE = {"pass1": 0.3, "pass16": 0.8, "distinct_rooms": 2.0, "distinct_rooms_success": 1.3, "entropy": 0.5,
-        "success_drop": 0.05, "reward": 0.2}
+BASE = {"pass1": 0.3, "pass16": 0.8, "distinct_rooms": 2.0, "distinct_rooms_success": 1.3,
+        "distinct_rooms_success_multiroute": 1.4, "entropy": 0.5, "success_drop": 0.05, "reward": 0.2}
+DIVERSITY_KEYS = ("distinct_rooms", "distinct_rooms_success", "distinct_rooms_success_multiroute", "entropy",
+                  "success_drop", "reward")
+
+
+def _pass_at(pass1: float, pass16: float) -> list[float]:
+    """pass@k for k = 1..16, interpolated in log k between pass@1 and pass@16."""
+    return [pass1 + (pass16 - pass1) * math.log2(k) / math.log2(K_MAX) for k in range(1, K_MAX + 1)]
 
 
 def _metrics(method: str, seed: int, values: Mapping[str, float], noise: float) -> dict[str, float]:
-    """One run's metrics: pass@k interpolated in log k between pass@1 and pass@16, the rest as given, plus noise."""
+    """One run's metrics: pass@k interpolated in log k (training and unseen configurations; unseen defaults to the
+    training values), the rest as given, plus noise."""
     wobble = noise * JITTER[(seed + METHODS.index(method)) % len(JITTER)]
     pass1, pass16 = values["pass1"] + wobble, values["pass16"] + wobble
-    metrics = {f"pass@{k}": pass1 + (pass16 - pass1) * math.log2(k) / math.log2(K_MAX) for k in range(1, K_MAX + 1)}
-    metrics.update({key: values[key] + wobble for key in ("distinct_rooms", "distinct_rooms_success", "entropy",
-                                                            "success_drop", "reward")})
+    metrics = {f"pass@{k}": v for k, v in enumerate(_pass_at(pass1, pass16), start=1)}
+    unseen = _pass_at(values.get("unseen_pass1", values["pass1"]) + wobble,
+                      values.get("unseen_pass16", values["pass16"]) + wobble)
+    metrics.update({f"unseen_pass@{k}": v for k, v in enumerate(unseen, start=1)})
+    metrics.update({key: values[key] + wobble for key in DIVERSITY_KEYS})
     metrics.update(success=pass1, env_steps=250_000.0, unseen_success=pass1 - values["success_drop"],
                    train_success_1seed=pass1)
     return metrics
@@ -51,7 +59,8 @@ def make_results(methods: Mapping[str, Mapping[str, float]], seeds: Sequence[int
         values = {**BASE, **overrides}
         curve = list(ppo_curve) if method == "ppo" else PLATEAU
         results[EXPERIMENT_OF[method]] = [
-            RunRecord(EXPERIMENT_OF[method], s, {"method": method}, _metrics(method, s, values, noise),
+            RunRecord(EXPERIMENT_OF[method], s, {"method": method, "num_configs": 200, "num_unseen": 200},
+                      _metrics(method, s, values, noise),
                       {"curve/success": curve}) for s in seeds]
     return results
 
@@ -63,38 +72,48 @@ def test_every_claim_has_a_check_test():
 
 # ---------------------------------------------------------------- coverage
 
-COLLAPSE = {"pretrained": {"pass16": 0.80}, "ppo": {"pass1": 0.6, "pass16": 0.78},
+COLLAPSE = {"pretrained": {"pass16": 0.80}, "ppo": {"pass1": 0.6, "pass16": 0.74},
             "poly": {"pass1": 0.6, "pass16": 0.90}}
 
 
 def test_coverage_holds_when_poly_covers_more_and_ppo_collapses():
     verdict = check_coverage(make_results(COLLAPSE))
     assert verdict.status == "holds", verdict.details["reasons"]
-    assert verdict.value == pytest.approx(0.12, abs=0.01)
+    assert verdict.value == pytest.approx(math.log(0.10 / 0.26), abs=0.05)
 
 
-def test_coverage_fails_when_ppo_keeps_its_coverage():
-    results = make_results({"pretrained": {"pass16": 0.80}, "ppo": {"pass1": 0.9, "pass16": 0.98},
-                            "poly": {"pass1": 0.9, "pass16": 0.985}})
+def test_coverage_fails_when_poly_leaves_more_configurations_unsolved():
+    results = make_results({**COLLAPSE, "poly": {"pass1": 0.6, "pass16": 0.70}})
     verdict = check_coverage(results)
     assert verdict.status == "fails"
-    assert verdict.details["parts"]["gap@16 ≥ 0.05"] == "fails"
-    assert verdict.details["parts"]["PPO pass@16 − start ≤ +0.02"] == "fails"
+    assert verdict.details["parts"]["log failure ratio < 0 (training)"] == "fails"
+    assert verdict.details["parts"]["collapse (training)"] == "holds"
 
 
-def test_coverage_collapse_part_cannot_fail_while_ppo_still_improves():
-    results = make_results({"pretrained": {"pass16": 0.80}, "ppo": {"pass1": 0.6, "pass16": 0.90},
-                            "poly": {"pass1": 0.6, "pass16": 0.96}}, ppo_curve=RISING)
+def test_coverage_is_invalid_without_a_collapse_on_either_configuration_set():
+    results = make_results({"pretrained": {"pass16": 0.80}, "ppo": {"pass1": 0.9, "pass16": 0.98},
+                            "poly": {"pass1": 0.9, "pass16": 0.99}})
     verdict = check_coverage(results)
-    assert verdict.details["parts"]["PPO pass@16 − start ≤ +0.02"] == "inconclusive"
-    assert verdict.status == "inconclusive" and "not plateaued" in verdict.explanation
+    assert verdict.status == "invalid" and "no collapse" in verdict.details["invalid"]
+    unseen_only = make_results({**COLLAPSE, "ppo": {"pass1": 0.6, "pass16": 0.74, "unseen_pass16": 0.85}})
+    verdict = check_coverage(unseen_only)
+    assert verdict.status == "invalid" and verdict.details["parts"]["collapse (unseen)"] == "invalid"
+    assert verdict.details["parts"]["collapse (training)"] == "holds"
 
 
-def test_coverage_is_inconclusive_with_too_few_seeds_or_a_straddling_gap():
+def test_coverage_is_inconclusive_with_too_few_seeds_or_a_straddling_ratio():
     assert check_coverage(make_results(COLLAPSE, seeds=THREE)).status == "inconclusive"
-    straddle = {**COLLAPSE, "poly": {"pass1": 0.6, "pass16": 0.83}}  # gap ≈ 0.05 with noise ±0.02
+    straddle = {"pretrained": {"pass16": 0.76}, "ppo": {"pass1": 0.6, "pass16": 0.74},
+                "poly": {"pass1": 0.6, "pass16": 0.745}}
     verdict = check_coverage(make_results(straddle, noise=0.02))
-    assert verdict.status == "inconclusive" and verdict.details["parts"]["gap@16 ≥ 0.05"] == "inconclusive"
+    assert verdict.status == "inconclusive"
+    assert verdict.details["parts"]["log failure ratio < 0 (training)"] == "inconclusive"
+
+
+def test_failure_rates_are_floored_at_half_a_configuration():
+    results = make_results({"ppo": {"pass16": 1.0}, "poly": {"pass16": 1.0}}, noise=0.0)
+    _, (ppo, poly) = failure_rates(results, ("ppo", "poly"))
+    assert np.allclose(ppo, 0.5 / 200) and np.allclose(poly, 0.5 / 200)
 
 
 # ---------------------------------------------------------------- success
@@ -111,14 +130,21 @@ def test_success_holds_fails_and_is_inconclusive():
 # ---------------------------------------------------------------- diversity
 
 def test_diversity_holds_fails_and_is_inconclusive():
-    ppo = {"pretrained": {}, "ppo": {"distinct_rooms_success": 1.2, "entropy": 0.3}}
-    more = {"poly": {"distinct_rooms_success": 1.5, "entropy": 0.5}}
+    ppo = {"pretrained": {}, "ppo": {"distinct_rooms_success_multiroute": 1.2, "entropy": 0.3}}
+    more = {"poly": {"distinct_rooms_success_multiroute": 1.5, "entropy": 0.5}}
     assert check_diversity(make_results({**ppo, **more})).status == "holds"
-    assert check_diversity(make_results({**ppo, "poly": {"distinct_rooms_success": 1.0, "entropy": 0.5}})
+    assert check_diversity(make_results({**ppo, "poly": {"distinct_rooms_success_multiroute": 1.0, "entropy": 0.5}})
                            ).status == "fails"
-    assert check_diversity(make_results({**ppo, "poly": {"distinct_rooms_success": 1.2, "entropy": 0.5}},
+    assert check_diversity(make_results({**ppo, "poly": {"distinct_rooms_success_multiroute": 1.2, "entropy": 0.5}},
                                         noise=0.05)).status == "inconclusive"
     assert check_diversity(make_results({**ppo, **more}, seeds=THREE)).status == "inconclusive"
+
+
+def test_diversity_is_judged_on_multi_route_configurations_only():
+    """More successful room-sets over all configurations do not count where two routes exist but are not used."""
+    ppo = {"pretrained": {}, "ppo": {"distinct_rooms_success": 1.2, "distinct_rooms_success_multiroute": 1.3}}
+    poly = {"poly": {"distinct_rooms_success": 1.6, "distinct_rooms_success_multiroute": 1.1}}
+    assert check_diversity(make_results({**ppo, **poly})).status == "fails"
 
 
 # ---------------------------------------------------------------- robustness
@@ -135,30 +161,32 @@ def test_robustness_holds_fails_and_is_inconclusive():
 
 # ---------------------------------------------------------------- negative control
 
-def test_negative_control_holds_when_d1_behaves_like_ppo_and_poly_beats_it():
-    results = make_results({"pretrained": {}, "ppo": {"pass16": 0.80}, "poly": {"pass16": 0.90},
-                            "poly_d1": {"pass16": 0.81}})
-    assert check_negative_control(results).status == "holds"
+ABLATION = {"pretrained": {}, "ppo": {"pass16": 0.80}, "poly": {"pass16": 0.90}}
 
 
-def test_negative_control_fails_when_d1_keeps_the_advantage_and_ppo_has_headroom():
-    results = make_results({"pretrained": {}, "ppo": {"pass16": 0.80}, "poly": {"pass16": 0.90},
-                            "poly_d1": {"pass16": 0.92}})
-    verdict = check_negative_control(results)
-    assert verdict.status == "fails" and verdict.details["parts"]["d≡1 gap < 0.05"] == "fails"
+def test_negative_control_holds_when_d1_behaves_like_ppo():
+    assert check_negative_control(make_results({**ABLATION, "poly_d1": {"pass16": 0.81}})).status == "holds"
 
 
-def test_negative_control_is_inconclusive_with_too_few_seeds_or_a_straddling_gap():
-    methods = {"pretrained": {}, "ppo": {"pass16": 0.80}, "poly": {"pass16": 0.90}, "poly_d1": {"pass16": 0.81}}
-    assert check_negative_control(make_results(methods, seeds=THREE)).status == "inconclusive"
-    straddle = {**methods, "poly_d1": {"pass16": 0.85}}
-    assert check_negative_control(make_results(straddle, noise=0.02)).status == "inconclusive"
+def test_negative_control_fails_when_d1_keeps_the_advantage():
+    assert check_negative_control(make_results({**ABLATION, "poly_d1": {"pass16": 0.90}})).status == "fails"
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: with PPO's pass@16 ≈ 0.98 'd≡1 − PPO < 0.05' is implied and a "
-                                       "d≡1 run matching Poly-PPO reads inconclusive, so the check cannot fail on "
-                                       "this suite's data; fixed in #21 (compare d≡1 with Poly-PPO)")
 def test_negative_control_fails_when_d1_matches_poly_and_ppo_is_saturated():
+    """The old defect (issue #21): with PPO's pass@16 ≈ 0.98, "d≡1 − PPO < 0.05" held whatever d≡1 did."""
     results = make_results({"pretrained": {}, "ppo": {"pass16": 0.983}, "poly": {"pass16": 0.992},
-                            "poly_d1": {"pass16": 0.992}})
+                            "poly_d1": {"pass16": 0.992}}, noise=0.0005)
     assert check_negative_control(results).status == "fails"
+
+
+def test_negative_control_is_invalid_without_an_advantage_to_ablate():
+    results = make_results({**ABLATION, "poly": {"pass16": 0.79}, "poly_d1": {"pass16": 0.80}})
+    verdict = check_negative_control(results)
+    assert verdict.status == "invalid" and "no coverage advantage" in verdict.details["reason"]
+
+
+def test_negative_control_is_inconclusive_with_too_few_seeds_or_a_straddling_midpoint():
+    assert check_negative_control(make_results({**ABLATION, "poly_d1": {"pass16": 0.81}}, seeds=THREE)
+                                  ).status == "inconclusive"
+    midway = {**ABLATION, "poly_d1": {"pass16": 1 - math.sqrt(0.2 * 0.1)}}
+    assert check_negative_control(make_results(midway, noise=0.01)).status == "inconclusive"

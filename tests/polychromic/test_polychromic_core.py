@@ -26,6 +26,7 @@ from mdps.minigrid.envs import (
 )
 from mdps.minigrid.expert import Expert
 from mdps.minigrid.passk import pass_at_k
+from mdps.minigrid.pipeline import multi_route_configs
 from mdps.minigrid.policy import ActorCritic
 from mdps.minigrid.polychromic import class_labels, make_sets, room_set_key, set_advantages
 from mdps.minigrid.ppo import TrainArgs, TrainGenerators, gae, train
@@ -296,3 +297,42 @@ def test_study_config_rejects_bad_values_through_the_cli_path():
                                 ("vine_window", "0", "window W must be > 0")):
         with pytest.raises(ConfigError, match=message):
             poly.config("smoke", {key: value})
+
+
+# ---------------------------------------------------------------- configurations with two routes
+
+def _room_sets_within(cells: np.ndarray, start: tuple[int, int], goal: tuple[int, int], max_moves: int) -> set[int]:
+    """Room-set masks of cell paths from start to goal with at most ``max_moves`` moves (BFS over (cell, mask);
+    independent of the environment code: walls are cell class 2, rooms are the quadrants off the wall lines)."""
+    def mask(x: int, y: int) -> int:
+        return 0 if x == 9 or y == 9 else 1 << (int(x > 9) + 2 * int(y > 9))
+
+    first = (start[0], start[1], mask(*start))
+    seen, queue, found = {first}, deque([(first, 0)]), set()
+    while queue:
+        (x, y, m), dist = queue.popleft()
+        if (x, y) == tuple(goal):
+            found.add(m)
+            continue
+        if dist == max_moves:
+            continue
+        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            nx, ny = x + dx, y + dy
+            if cells[nx, ny] != 2 and (nx, ny, m | mask(nx, ny)) not in seen:
+                seen.add((nx, ny, m | mask(nx, ny)))
+                queue.append(((nx, ny, m | mask(nx, ny)), dist + 1))
+    return found
+
+
+def test_multi_route_configurations_have_two_room_sets_within_reach(pool):
+    """Every configuration flagged multi-route has ≥ 2 room-sets reachable in ≤ 60 moves (the horizon is 100 steps,
+    turns included); the others have start and goal in one room or on a doorway."""
+    table = LayoutTable.build(pool, TRAIN_CONFIGS[:40])
+    flags = multi_route_configs(table)
+    assert 0 < flags.sum() < len(flags)
+    for k in np.flatnonzero(flags):
+        start, goal = tuple(table.starts[k, :2]), tuple(table.goals[k])
+        assert len(_room_sets_within(table.cells[k], start, goal, 60)) >= 2, TRAIN_CONFIGS[k]
+    for k in np.flatnonzero(~flags):
+        rooms = {room_of(*table.starts[k, :2]), room_of(*table.goals[k])}
+        assert len(rooms) == 1 or -1 in rooms
