@@ -14,7 +14,7 @@ Every gradient is taken by autograd through the estimators of :mod:`bandits.obje
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import torch
 from scipy import stats
@@ -22,18 +22,11 @@ from torch import Tensor
 
 from bandits.copg import gradient_checks as gc
 from bandits.copg.offline_training import masked_log_probs
+from bandits.outcome import SeedOutcome
 from bandits.problems import BanditBatch, RandomInstances
 
 SERIES_POINTS = 400
 """Gradient coordinates kept per scatter series (the figures' y = x plots)."""
-
-
-@dataclass(frozen=True)
-class IdentityChecks:
-    """Scalar results (``metrics``) and the points behind the figures (``series``) of one draw of instances and π."""
-
-    metrics: dict[str, float]
-    series: dict[str, list[float]]
 
 
 def z_scores(total: Tensor, total_sq: Tensor, n: int, target: Tensor) -> Tensor:
@@ -126,7 +119,7 @@ def _baselines(theta: Tensor, bandits: BanditBatch, mu: Tensor, pi: Tensor) -> d
 
 def identity_checks(instances: RandomInstances, policy: torch.Generator, samples: torch.Generator,
                     logit_scale: float = 1.0, mc_samples: int = 20_000, num_pairs: int = 256,
-                    chunk: int = 5_000) -> IdentityChecks:
+                    chunk: int = 5_000) -> SeedOutcome:
     """Prop. 1–3 and Eq. 16 on one batch of instances and a random π = softmax(θ), θ ∼ N(0, logit_scale²) drawn
     from ``policy``; every sample (Monte-Carlo pairs, on-policy pairs, offline pairs) from ``samples``.
     ``gradient_scale/<identity>`` is the largest |coordinate| of the compared gradients: the identities are
@@ -172,4 +165,16 @@ def identity_checks(instances: RandomInstances, policy: torch.Generator, samples
               "ipo/copg": real(ipo["squared"])[:keep].tolist(),
               "ipo/half_beta_ipo": real(ipo["half_beta_ipo"])[:keep].tolist(),
               "bias/measured": eq16["bias_norms"], "bias/predicted": eq16["predicted_norms"]}
-    return IdentityChecks(metrics, series)
+    return SeedOutcome(metrics, series)
+
+
+def identity_checks_per_seed(instances: Sequence[RandomInstances], policy: Sequence[torch.Generator],
+                             samples: Sequence[torch.Generator], logit_scale: float = 1.0, mc_samples: int = 20_000,
+                             num_pairs: int = 256, chunk: int = 5_000) -> list[SeedOutcome]:
+    """:func:`identity_checks` for each seed's own draw of instances and its own generators (seeds are independent
+    draws; each is one batched program over its instances), in the seeds' order."""
+    if not len(instances) == len(policy) == len(samples):
+        raise ValueError(f"need one instance draw and one generator of each kind per seed, got {len(instances)}, "
+                         f"{len(policy)}, {len(samples)}")
+    return [identity_checks(draw, pol, smp, logit_scale, mc_samples, num_pairs, chunk)
+            for draw, pol, smp in zip(instances, policy, samples)]

@@ -5,14 +5,13 @@ Each pipeline runs one experiment of the nash_md suite for a batch of seeds and 
 randomness of seed s comes only from its own generator, so a seed's outcome does not depend on which seeds share
 the batch. Parameter values appear in keys as :func:`value_tag` writes them (``tau0.05``, ``beta0.125``).
 
-- :func:`last_iterate_sweep` — Nash-MD with η_t = 2/(τ(t+2)) on the shipped and random games; KL(π*_τ‖π_t)
-  against the bound 8/(τ²(t+1)) of Thm 1 and the fitted decay exponent of KL in t.
 - :func:`constant_step_sweep` — Nash-MD with a constant η; the KL floor it plateaus at, per η.
 - :func:`cycling_trajectories` — rock-paper-scissors: τ = 0 multiplicative weights (last iterate and average),
   Nash-MD and OMD (Eq. 7–8) from a random interior start.
 - :func:`pg_bias_runs` — sampled Nash-MD-PG with fixed mixtures β vs its predicted fixed point.
 
-(RLHF vs Nash, §3.2 and App. A, is in :mod:`bandits.nash_md.rlhf`.)
+(Thm 1's last iterate is in :mod:`bandits.nash_md.last_iterate`; RLHF vs Nash, §3.2 and App. A, in
+:mod:`bandits.nash_md.rlhf`.)
 """
 from __future__ import annotations
 
@@ -24,108 +23,15 @@ from scipy import stats
 
 from bandits.games import SHIPPED_GAMES, random_antisymmetric_games, random_reference
 from bandits.nash_md.dynamics import log_grid, mirror_descent, nash_md_step_sizes
+from bandits.nash_md.last_iterate import GAME_NAMES, KL_FIT_FLOOR, value_tag
 from bandits.nash_md.policy_gradient import train_nash_md_pg
 from bandits.outcome import SeedOutcome
 from bandits.solvers import kl, nash_md_pg_fixed_point, regularized_nash
-
-GAME_NAMES: tuple[str, ...] = tuple(SHIPPED_GAMES)
-KL_FIT_FLOOR = 1e-12
-"""KL values below this are round-off, not used to fit decay exponents."""
-MIN_FIT_POINTS = 4
-
-
-def value_tag(x: float) -> str:
-    """How a parameter value appears in metric and series keys: ``format(x, "g")`` (0.05 → "0.05", 1.0 → "1")."""
-    return f"{x:g}"
 
 
 def loglog_fit_slope(x: np.ndarray, y: np.ndarray) -> float:
     """Least-squares slope b of log y = a + b·log x (a power-law exponent; no interval)."""
     return float(stats.linregress(np.log(np.asarray(x, dtype=float)), np.log(np.asarray(y, dtype=float))).slope)
-
-
-def decay_exponent(steps: np.ndarray, curve: np.ndarray, start: float) -> float | None:
-    """Fitted exponent b of KL(π*_τ‖π_t) ∝ (t+1)^b over the recorded t ≥ ``start`` where KL > 1e-12 (round-off
-    excluded); None when fewer than 4 such points remain."""
-    keep = (steps >= start) & (curve > KL_FIT_FLOOR)
-    return loglog_fit_slope(steps[keep] + 1, curve[keep]) if keep.sum() >= MIN_FIT_POINTS else None
-
-
-def kl_curves(games: np.ndarray, mus: np.ndarray, taus: np.ndarray, steps: int, record: np.ndarray) -> np.ndarray:
-    """KL(π*_τ‖π_t) at the recorded steps of Nash-MD with η_t = 2/(τ(t+2)) from π_0 = μ, for a batch of
-    same-size games (B, K, K) with references (B, K) and regularisations (B,): shape (R, B)."""
-    target = regularized_nash(games, mus, taus)
-    etas = nash_md_step_sizes(taus, steps)
-    trajectory = mirror_descent(games, mus, taus, etas, record_at=record)
-    return kl(target[None], np.exp(trajectory.log_probs))
-
-
-def _stacked_random_games(rngs: Sequence[np.random.Generator], per_seed: int, size: int
-                          ) -> tuple[np.ndarray, np.ndarray]:
-    """Each seed's ``per_seed`` random antisymmetric games and Dirichlet(2) references: (S, N, K, K), (S, N, K)."""
-    games = np.stack([random_antisymmetric_games(per_seed, size, rng) for rng in rngs])
-    mus = np.stack([random_reference(per_seed, size, rng) for rng in rngs])
-    return games, mus
-
-
-def last_iterate_sweep(rngs: Sequence[np.random.Generator], taus: Sequence[float], steps: int,
-                       sizes: Sequence[int], games_per_size: int, mu: Sequence[float], record_points: int,
-                       fit_from: float) -> list[SeedOutcome]:
-    """Thm 1 on the shipped games (identical for every seed) and each seed's random games (K ∈ ``sizes``), batched
-    per size over seeds × games × τ. Metrics: the largest KL/bound ratio (random and shipped games), the median
-    fitted decay exponent (t ≥ fit_from·T), the number of random games and of fitted curves. Series: the shipped
-    games' KL curves and the random games' max and median curve per τ."""
-    taus = np.asarray(taus)
-    record = log_grid(steps, record_points)
-    bound = 8.0 / (taus[:, None] ** 2 * (record[None] + 1))  # (τ, R)
-    start = fit_from * steps
-    # shipped games: batch = games × τ
-    shipped = np.stack([SHIPPED_GAMES[n] for n in GAME_NAMES])
-    g, t = np.meshgrid(np.arange(len(GAME_NAMES)), np.arange(len(taus)), indexing="ij")
-    shipped_kl = kl_curves(shipped[g.ravel()], np.asarray(mu), taus[t.ravel()], steps, record)
-    shipped_kl = shipped_kl.reshape(len(record), len(GAME_NAMES), len(taus))
-    shipped_ratio = float((shipped_kl / bound.T[:, None, :]).max())
-    shipped_exponents = [decay_exponent(record, shipped_kl[:, i, j], start)
-                         for i in range(len(GAME_NAMES)) for j in range(len(taus))]
-    # random games: batch = seeds × games × τ, one batch per size
-    per_seed_ratio = np.zeros(len(rngs))
-    per_seed_exponents: list[list[float]] = [[] for _ in rngs]
-    random_curves: list[list[list[np.ndarray]]] = [[[] for _ in taus] for _ in rngs]
-    for size in sizes:
-        games, mus = _stacked_random_games(rngs, games_per_size, size)
-        shape = (len(rngs), games_per_size, len(taus))
-        s, n, j = (a.ravel() for a in np.meshgrid(*(np.arange(d) for d in shape), indexing="ij"))
-        curves = kl_curves(games[s, n], mus[s, n], taus[j], steps, record).reshape((len(record),) + shape)
-        per_seed_ratio = np.maximum(per_seed_ratio, (curves / bound.T[:, None, None, :]).max(axis=(0, 2, 3)))
-        for si in range(len(rngs)):
-            for ni in range(games_per_size):
-                for ji in range(len(taus)):
-                    exponent = decay_exponent(record, curves[:, si, ni, ji], start)
-                    if exponent is not None:
-                        per_seed_exponents[si].append(exponent)
-                    random_curves[si][ji].append(curves[:, si, ni, ji])
-    shipped_median = float(np.median([e for e in shipped_exponents if e is not None]))
-    outcomes = []
-    for si in range(len(rngs)):
-        exponents = per_seed_exponents[si]
-        metrics = {
-            "max_ratio_to_bound/random": float(per_seed_ratio[si]),
-            "max_ratio_to_bound/shipped": shipped_ratio,
-            "random_games": float(games_per_size * len(sizes)),
-            "median_exponent/random": float(np.median(exponents)) if exponents else 0.0,
-            "fitted_curves/random": float(len(exponents)),
-            "median_exponent/shipped": shipped_median,
-        }
-        series = {"steps": record.astype(float).tolist()}
-        for i, name in enumerate(GAME_NAMES):
-            for j, tau in enumerate(taus):
-                series[f"kl/{name}/tau{value_tag(tau)}"] = shipped_kl[:, i, j].tolist()
-        for j, tau in enumerate(taus):
-            stacked = np.stack(random_curves[si][j], axis=1)
-            series[f"kl_random_max/tau{value_tag(tau)}"] = stacked.max(1).tolist()
-            series[f"kl_random_median/tau{value_tag(tau)}"] = np.median(stacked, axis=1).tolist()
-        outcomes.append(SeedOutcome(metrics, series))
-    return outcomes
 
 
 def constant_step_floors(games: np.ndarray, mus: np.ndarray, tau: float, etas: np.ndarray, steps: int,

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from bandits.copg import pipelines
-from bandits.copg.identities import identity_checks
+from bandits.copg.identities import identity_checks, identity_checks_per_seed
 from bandits.problems import PAPER_MU1, PAPER_MU2, PAPER_TOY_BANDIT, random_instances
 from benchmarks.seeding import numpy_rng, torch_generator, torch_generators
 from benchmarks.stats import has_plateaued
@@ -33,6 +33,16 @@ def test_identity_checks_are_a_function_of_their_generators():
     a, b = _identities(2), _identities(2)
     assert a.metrics == b.metrics and a.series == b.series
     assert _identities(3).metrics != a.metrics
+
+
+def test_identity_checks_per_seed_match_one_call_per_seed():
+    seeds = (2, 5)
+    draws = [random_instances(3, numpy_rng(s, "instances"), max_actions=8) for s in seeds]
+    outcomes = identity_checks_per_seed(draws, torch_generators(seeds, "policy"), torch_generators(seeds, "samples"),
+                                        mc_samples=3000, num_pairs=16, chunk=1000)
+    assert [o.metrics for o in outcomes] == [_identities(s).metrics for s in seeds]
+    with pytest.raises(ValueError, match="one instance draw and one generator"):
+        identity_checks_per_seed(draws, torch_generators(seeds, "policy"), [])
 
 
 def test_random_instances_need_a_generator_not_a_seed():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import pytest
 
-from bandits.nash_md.pipelines import value_tag
+from bandits.nash_md.last_iterate import value_tag
 from benchmarks.registry import RunRecord
 from benchmarks.suites.nash_md import SUITE
 from benchmarks.suites.nash_md.claims import (
@@ -30,49 +31,82 @@ def _spread(k: int, center: float, relative: float = 0.05) -> float:
 
 
 # --- last_iterate_rate ------------------------------------------------------------------------------------------
-LAST_CONFIG = {"taus": [0.05, 0.2, 1.0], "sizes": [3, 5, 10, 20, 50], "steps": 10_000, "fit_from": 0.1}
+TAUS = [0.2, 0.05, 0.01]
+LAST_CONFIG = {"taus": TAUS, "sizes": [3, 5, 10, 20, 50], "steps": 10_000, "fit_from": 0.1, "rate_steps": 100_000,
+               "rate_games": 4, "rate_size": 10, "control_eta_tau": 0.5, "self_play_eta": 0.1}
+RATE_STEPS = np.unique(np.round(np.logspace(0, 5, 60)).astype(int))
 
 
-def _last_iterate(seeds: int = 5, ratio: float = 0.002, exponent: float = -2.0, shipped: float = 0.004,
-                  games: float = 20.0, **extra: float) -> dict:
+def _power_law(k: int, exponent: float) -> list[float]:
+    """A KL curve 0.5·(t+1)^b with b spread over seeds (±1% at five seeds)."""
+    return (0.5 * (RATE_STEPS + 1.0) ** _spread(k, exponent, 0.01) if exponent else
+            np.full(RATE_STEPS.shape, 0.5 + 0.01 * k)).tolist()
+
+
+def _last_iterate(seeds: int = 5, exponent: float = -2.0, constant: float = 0.0, self_play: float = 0.8,
+                  ratio: float = 0.004, binding: float = 3.0, games: float = 20.0) -> dict:
     def make(k: int) -> Metrics:
-        return {"max_ratio_to_bound/random": _spread(k, ratio), "max_ratio_to_bound/shipped": shipped,
-                "random_games": games, "median_exponent/random": _spread(k, exponent, 0.01),
-                "fitted_curves/random": 60.0, "median_exponent/shipped": -2.0, **extra}
-    return _records("nash_md/last_iterate", LAST_CONFIG, make, seeds)
+        metrics = {"max_ratio_to_bound/random": _spread(k, 0.002), "max_ratio_to_bound/shipped": ratio,
+                   "max_ratio_to_bound/rate": 0.003, "random_games": games, "rate_games": 4.0}
+        metrics.update({f"control_ratio_at_T/tau{value_tag(t)}": binding for t in TAUS})
+        return metrics
+
+    def series(k: int) -> dict[str, list[float]]:
+        out = {"rate/steps": RATE_STEPS.astype(float).tolist(), "rate/kl_self_play": _power_law(k, self_play)}
+        for tau in TAUS:
+            out[f"rate/kl_worst/tau{value_tag(tau)}"] = _power_law(k, exponent)
+            out[f"rate/kl_constant_eta/tau{value_tag(tau)}"] = _power_law(k, constant)
+        return out
+    return {"nash_md/last_iterate": [RunRecord("nash_md/last_iterate", k, dict(LAST_CONFIG), make(k), series(k))
+                                     for k in range(seeds)]}
 
 
-def test_last_iterate_holds_under_the_bound_with_a_fast_decay():
+def test_last_iterate_holds_under_the_bound_with_a_fast_decay_and_flat_controls():
     verdict = check_last_iterate(_last_iterate())
-    assert verdict.status == "holds", verdict.details
+    assert verdict.status == "holds", verdict.details["reasons"]
+    assert verdict.value == pytest.approx(-2.0, abs=1e-9) and verdict.ci[1] <= -1
 
 
 def test_last_iterate_fails_when_a_curve_crosses_the_bound():
-    verdict = check_last_iterate(_last_iterate(shipped=1.3))
-    assert verdict.status == "fails" and verdict.details["parts"]["bound_every_game"] == "fails"
+    verdict = check_last_iterate(_last_iterate(ratio=1.3))
+    assert verdict.status == "fails" and verdict.details["parts"]["bound_every_curve"] == "fails"
 
 
 def test_last_iterate_fails_when_the_decay_is_slower_than_1_over_t():
-    verdict = check_last_iterate(_last_iterate(exponent=-0.5))
-    assert verdict.status == "fails" and verdict.details["parts"]["exponent_at_most_-1"] == "fails"
+    verdict = check_last_iterate(_last_iterate(exponent=-0.7))
+    assert verdict.status == "fails" and verdict.details["parts"]["exponent_tau0.01"] == "fails"
 
 
 @pytest.mark.parametrize("records, part", [
-    (_last_iterate(seeds=3, games=40.0), "bound_random_games"),  # too few seeds
+    (_last_iterate(seeds=3, games=40.0), "exponent_tau0.2"),  # too few seeds
     (_last_iterate(games=10.0), "enough_random_games"),  # 50 < 100 random games
+    (_last_iterate(exponent=-1.0), "exponent_tau0.05"),  # the interval straddles −1
 ])
-def test_last_iterate_is_inconclusive_with_too_few_seeds_or_games(records, part):
+def test_last_iterate_is_inconclusive_with_too_few_seeds_or_games_or_a_straddling_exponent(records, part):
     verdict = check_last_iterate(records)
     assert verdict.status == "inconclusive" and verdict.details["parts"][part] == "inconclusive"
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: no negative control — constant-η Nash-MD, which does not "
-                                       "converge, also stays under 8/(τ²(T+1)) at T = 1e4 and its fitted exponent "
-                                       "can look steep while it is still in its transient, so the check cannot tell "
-                                       "a converging run from a non-converging one; fixed in #17")
+def test_last_iterate_is_inconclusive_when_a_seed_has_no_points_above_round_off():
+    records = _last_iterate(exponent=-8.0)  # 0.5·(t+1)^−8 < 1e-12 over the whole fit window
+    verdict = check_last_iterate(records)
+    assert verdict.status == "inconclusive" and "round-off" in verdict.details["reasons"]["exponent_tau0.2"]
+
+
 def test_last_iterate_is_invalid_when_the_negative_control_decays_as_fast():
-    records = _last_iterate(**{"control_exponent/constant_eta": -2.0, "control_exponent/tau0": -2.0})
-    assert check_last_iterate(records).status == "invalid"
+    verdict = check_last_iterate(_last_iterate(constant=-2.0, self_play=-2.0))
+    assert verdict.status == "invalid"
+    assert verdict.details["parts"]["control_constant_eta_tau0.01"] == "invalid"
+    assert verdict.details["parts"]["control_self_play"] == "invalid"
+
+
+@pytest.mark.parametrize("overrides, part", [
+    ({"self_play": -0.5}, "control_self_play"),  # the control's interval reaches −0.5: it could be converging
+    ({"binding": 0.5}, "control_bound_binds"),  # the non-converging control is under the bound too
+])
+def test_last_iterate_is_invalid_when_a_control_cannot_be_told_apart_even_if_the_claim_fails(overrides, part):
+    verdict = check_last_iterate(_last_iterate(ratio=2.0, **overrides))
+    assert verdict.status == "invalid" and verdict.details["parts"][part] == "invalid"
 
 
 # --- constant_step_floor ----------------------------------------------------------------------------------------
@@ -236,4 +270,4 @@ def test_pg_bias_is_inconclusive_with_too_few_seeds():
 def test_claims_declare_their_controls():
     controls = {claim.id: claim.controls for claim in SUITE.claims}
     assert controls["nash_md.constant_step_floor"] and controls["nash_md.rlhf_not_nash"]
-    assert not controls["nash_md.last_iterate_rate"]  # #17 adds the negative controls
+    assert len(controls["nash_md.last_iterate_rate"]) == 3  # constant η, τ = 0 self-play, the bound can fail

@@ -38,7 +38,7 @@ def test_smoke_verify_produces_all_verdicts_and_figures(tmp_path):
     rlhf = verdicts["nash_md.rlhf_not_nash"]["details"]
     assert rlhf["elo_p_nash_beats_rlhf"] == pytest.approx(50 / 99, abs=1e-12)
     assert rlhf["parts"]["control_lp_matches_closed_form"] == "holds" and rlhf["parts"]["bt_games_agree"] == "holds"
-    assert verdicts["nash_md.last_iterate_rate"]["details"]["parts"]["bound_every_game"] == "holds"
+    assert verdicts["nash_md.last_iterate_rate"]["details"]["parts"]["bound_every_curve"] == "holds"
     report = _cli("report", "--store", str(store), "--out", str(tmp_path / "reports"), cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     figures = {p.name for p in (tmp_path / "reports" / "figures").iterdir()}
@@ -49,6 +49,8 @@ def test_smoke_verify_produces_all_verdicts_and_figures(tmp_path):
     ("nash_md/last_iterate", "taus", "0.1,-1", "taus must be"),
     ("nash_md/last_iterate", "mu", "0.5,0.5,0", "full support"),
     ("nash_md/last_iterate", "sizes", "1,3", "sizes"),
+    ("nash_md/last_iterate", "control_eta_tau", "1.5", "control_eta_tau"),
+    ("nash_md/last_iterate", "rate_games", "0", "rate_games"),
     ("nash_md/constant_step", "etas", "1,2,10", "eta·tau <= 1"),
     ("nash_md/rlhf_vs_nash", "epsilon_high", "0.5", "epsilon"),
     ("nash_md/pg_bias", "betas", "0,1.5", "betas"),

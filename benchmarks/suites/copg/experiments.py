@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from bandits.copg import pipelines
-from bandits.copg.identities import identity_checks
+from bandits.copg.identities import identity_checks_per_seed
 from bandits.problems import PAPER_MU1, PAPER_MU2, PAPER_TOY_BANDIT, RewardBandit, random_instances
 from bandits.validation import check_full_support, check_positive, check_probabilities
 from benchmarks.registry import Experiment, Result
-from benchmarks.seeding import numpy_rng, torch_generator, torch_generators
+from benchmarks.seeding import numpy_rng, torch_generators
 from benchmarks.stats import has_plateaued
 from benchmarks.suites.copg import budgets
 
@@ -262,15 +262,11 @@ class GradientIdentitiesConfig(RandomInstanceSpec):
 
 def run_gradient_identities(config: GradientIdentitiesConfig, seeds: Sequence[int]) -> list[Result]:
     """Per seed: fresh random instances and a random π; Prop. 1 by Monte Carlo, Prop. 2–3 sample by sample,
-    Eq. 16 exactly (:func:`bandits.copg.identities.identity_checks`)."""
-    results = []
-    for seed in seeds:  # seeds are independent draws; each is one batched program over instances
-        instances = config.draw(config.num_instances, numpy_rng(seed, "instances"))
-        outcome = identity_checks(instances, policy=torch_generator(seed, "policy"),
-                                  samples=torch_generator(seed, "samples"), logit_scale=config.logit_scale,
-                                  mc_samples=config.mc_samples, num_pairs=config.num_pairs, chunk=config.chunk)
-        results.append(Result(outcome.metrics, outcome.series))
-    return results
+    Eq. 16 exactly (:func:`bandits.copg.identities.identity_checks_per_seed`)."""
+    instances = [config.draw(config.num_instances, numpy_rng(seed, "instances")) for seed in seeds]
+    return _results(identity_checks_per_seed(instances, torch_generators(seeds, "policy"),
+                                             torch_generators(seeds, "samples"), config.logit_scale,
+                                             config.mc_samples, config.num_pairs, config.chunk))
 
 
 EXPERIMENTS = (

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bandits.nash_md.pipelines import GAME_NAMES, value_tag
+from bandits.nash_md.last_iterate import GAME_NAMES, MIN_FIT_POINTS, fit_window, value_tag
 from bandits.nash_md.rlhf import ELO_WIN_RATE
+from benchmarks import stats
 from benchmarks.records import fmt, metric_matrix, values
 from benchmarks.registry import RunRecord, Verdict
 from benchmarks.stats import Estimate, combine_parts, decide_claim, mean_interval, paired_difference
@@ -27,7 +28,11 @@ class Thresholds:
     bound_ratio: float = 1.0
     """Thm 1: KL(π*_τ‖π_T) / (8/(τ²(T+1))) stays at most 1."""
     decay_exponent: float = -1.0
-    """Thm 1's rate 1/T: the fitted exponent of KL in T is at most −1."""
+    """Thm 1's rate 1/T: the fitted exponent of the worst game's KL in T is at most −1 (upper 95% bound)."""
+    control_exponent: float = -0.5
+    """Negative controls (constant η, τ = 0 self-play) do not converge: their exponent is above −0.5 (lower 95%
+    bound), halfway between no decay (0) and the theorem's rate (−1); otherwise the exponent test cannot tell a
+    converging run from one that does not (invalid)."""
     min_random_games: int = 100
     """The spec asks for the bound on ≥ 100 random games."""
     floor_slope: float = 0.0
@@ -95,45 +100,110 @@ def _verdict_parts(decisions: Mapping[str, tuple[str, str]]) -> tuple[str, dict[
     return combine_parts(list(parts.values())), parts, {name: reason for name, (_, reason) in decisions.items()}
 
 
+def _exponents(runs: Sequence[RunRecord], key: str) -> np.ndarray:
+    """Per seed: the least-squares exponent b of KL ∝ (t+1)^b (:func:`benchmarks.stats.per_seed_slopes`) of the
+    series ``key`` over the recorded t ≥ fit_from·rate_steps with KL above round-off; NaN where fewer than 4 such
+    points remain."""
+    out = []
+    for run in runs:
+        steps, curve = np.asarray(run.series["rate/steps"]), np.asarray(run.series[key])
+        keep = fit_window(steps, curve, run.config["fit_from"] * run.config["rate_steps"])
+        fitted = keep.sum() >= MIN_FIT_POINTS
+        out.append(stats.per_seed_slopes(steps[keep] + 1, curve[keep][None])[0] if fitted else np.nan)
+    return np.asarray(out)
+
+
+def _exponent_part(exponents: np.ndarray, threshold: float, claim_is: str, failed: str = "fails"
+                   ) -> tuple[Estimate | None, tuple[str, str]]:
+    """(interval, decision) of per-seed exponents against ``threshold``; a seed without a fit → inconclusive;
+    ``failed`` replaces "fails" (a control that fails makes the claim invalid)."""
+    if np.isnan(exponents).any():
+        return None, ("inconclusive", f"{int(np.isnan(exponents).sum())} seeds have < {MIN_FIT_POINTS} points above "
+                                      "round-off in the fit window")
+    estimate = _interval(exponents)
+    status, reason = decide_claim(estimate, threshold, claim_is)
+    return estimate, ((failed if status == "fails" else status), reason)
+
+
+def _control_part(exponents: np.ndarray) -> tuple[Estimate | None, tuple[str, str]]:
+    """A negative control passes when its exponent's lower bound is above −0.5 (it does not converge); an interval
+    that reaches −0.5 makes the claim invalid (too few seeds: inconclusive)."""
+    estimate, (status, reason) = _exponent_part(exponents, THRESHOLDS.control_exponent, "above", failed="invalid")
+    if status == "inconclusive" and estimate is not None and estimate.n >= stats.MIN_SEEDS:
+        status = "invalid"
+    return estimate, (status, reason)
+
+
+def _summary(estimate: Estimate | None, exponents: np.ndarray) -> dict:
+    interval = {} if estimate is None else {"mean": estimate.value, "ci": list(estimate.ci)}
+    return {**interval, "per_seed": exponents.tolist()}
+
+
 def check_last_iterate(results: Mapping[str, list[RunRecord]]) -> Verdict:
-    """Thm 1: KL(π*_τ‖π_T) ≤ 8/(τ²(T+1)) at every recorded T on every game (worst ratio < 1, exact) and for the
-    per-seed worst ratio on the random games (upper bound ≤ 1), on ≥ 100 random games; the fitted decay exponent
-    (median over a seed's games) is at most −1 (the theorem's 1/T; upper 95% bound ≤ −1).
-    Known defect (#17): no negative control, so a dynamics that does not converge but stays under the bound at
-    this horizon (constant-η Nash-MD does) is not flagged."""
+    """Thm 1 (η_t = 2/(τ(t+2)) ⇒ KL(π*_τ‖π_T) ≤ 8/(τ²(T+1))): every recorded curve stays under the bound (shipped
+    games, ≥ 100 random games, the rate study; worst ratio < 1, exact), and per τ the fitted exponent of the seed's
+    worst-game KL in T is at most −1 (the theorem's rate; upper 95% bound, t over ≥ 5 seeds).
+    Controls (else invalid): on the same games and starts, constant-η Nash-MD and τ = 0 self-play, which do not
+    converge, have exponents above −0.5 (lower 95% bound), and at the horizon the constant-η control's KL is above
+    the bound at every τ on every seed (the bound could fail)."""
     runs = results["nash_md/last_iterate"]
-    ratios = values(runs, "max_ratio_to_bound/random")
-    ratio = _interval(ratios)
-    shipped_ratio = runs[0].metrics["max_ratio_to_bound/shipped"]
-    exponent = _interval(values(runs, "median_exponent/random"))
-    shipped_exponent = runs[0].metrics["median_exponent/shipped"]
-    n_random = int(sum(values(runs, "random_games")))
-    worst = max([shipped_ratio] + ratios)
-    enough = n_random >= THRESHOLDS.min_random_games
-    status, parts, reasons = _verdict_parts({
-        "bound_every_game": _exact(worst < THRESHOLDS.bound_ratio, f"worst KL/bound ratio {worst:.3g}"),
-        "bound_random_games": decide_claim(ratio, THRESHOLDS.bound_ratio, "below"),
-        "enough_random_games": _exact(enough, f"{n_random} random games (need {THRESHOLDS.min_random_games})",
-                                      failed="inconclusive"),
-        "exponent_at_most_-1": decide_claim(exponent, THRESHOLDS.decay_exponent, "below"),
-    })
     cfg = runs[0].config
+    taus = cfg["taus"]
+    worst = max(max(r.metrics["max_ratio_to_bound/random"], r.metrics["max_ratio_to_bound/shipped"],
+                    r.metrics["max_ratio_to_bound/rate"]) for r in runs)
+    n_random = int(sum(values(runs, "random_games")))
+    binding_by_tau = {value_tag(tau): min(r.metrics[f"control_ratio_at_T/tau{value_tag(tau)}"] for r in runs)
+                      for tau in taus}
+    binding = min(binding_by_tau.values())
+    decisions = {
+        "bound_every_curve": _exact(worst < THRESHOLDS.bound_ratio, f"worst KL/bound ratio {worst:.3g}"),
+        "enough_random_games": _exact(n_random >= THRESHOLDS.min_random_games,
+                                      f"{n_random} random games (need {THRESHOLDS.min_random_games})",
+                                      failed="inconclusive"),
+        "control_bound_binds": _exact(binding > THRESHOLDS.bound_ratio, "constant-η control's KL at T is "
+                                      f"≥ {binding:.3g}× the bound (worst seed and τ)", failed="invalid"),
+    }
+    exponents, estimates = {}, {}
+    for tau in taus:
+        tag = value_tag(tau)
+        exponents[tag] = _exponents(runs, f"rate/kl_worst/tau{tag}")
+        estimates[tag], decisions[f"exponent_tau{tag}"] = _exponent_part(exponents[tag], THRESHOLDS.decay_exponent,
+                                                                         "below")
+        exponents[f"constant_eta_tau{tag}"] = _exponents(runs, f"rate/kl_constant_eta/tau{tag}")
+        estimates[f"constant_eta_tau{tag}"], decisions[f"control_constant_eta_tau{tag}"] = _control_part(
+            exponents[f"constant_eta_tau{tag}"])
+    exponents["self_play"] = _exponents(runs, "rate/kl_self_play")
+    estimates["self_play"], decisions["control_self_play"] = _control_part(exponents["self_play"])
+    status, parts, reasons = _verdict_parts(decisions)
+    headline = value_tag(min(taus))
+    main = estimates[headline] or Estimate(np.nan, np.nan, np.nan, len(runs))
+    fitted = {k: _summary(estimates[k], v) for k, v in exponents.items()}
+
+    def text(prefix: str) -> str:
+        return "; ".join(f"τ = {value_tag(t)}: " + ("no fit" if estimates[prefix + value_tag(t)] is None
+                                                   else fmt(estimates[prefix + value_tag(t)], digits=3, style="f"))
+                         for t in taus)
+
+    self_play = "no fit" if estimates["self_play"] is None else fmt(estimates["self_play"], digits=3, style="f")
+
     return Verdict(
         claim="nash_md.last_iterate_rate", status=status,
-        statistic=f"max over random games and T of KL(π*_τ‖π_T) / (8/(τ²(T+1))) (per seed; mean, {INTERVAL})",
-        value=ratio.value, ci=ratio.ci, threshold=THRESHOLDS.bound_ratio,
-        paper_value=f"≤ 1 (Thm 1); pilot: decay {PILOT.decay}",
-        details={"parts": parts, "reasons": reasons, "worst_ratio": worst, "shipped_games_ratio": shipped_ratio,
-                 "random_games": n_random, "seeds": len(runs),
-                 "decay_exponent_random": {"mean": exponent.value, "ci": list(exponent.ci)},
-                 "decay_exponent_shipped_median": shipped_exponent, "taus": list(cfg["taus"]), "steps": cfg["steps"]},
-        explanation=(f"{n_random} random games (K ∈ {list(cfg['sizes'])}) + {len(GAME_NAMES)} shipped games, "
-                     f"τ ∈ {list(cfg['taus'])}, T ≤ {cfg['steps']}: worst KL/bound ratio {worst:.3g} (shipped "
-                     f"{shipped_ratio:.3g}; random, per-seed max {fmt(ratio)}); fitted decay exponent of KL in T "
-                     f"(t ≥ {cfg['fit_from']:g}·T): random games {fmt(exponent, digits=4, style='f')}, shipped games "
-                     f"median {shipped_exponent:.4f} (pilot: {PILOT.decay}); {len(runs)} seeds. No negative control "
-                     "yet (#17): constant-η Nash-MD also stays under the bound"
-                     + ("" if enough else f"; only {n_random} random games (< {THRESHOLDS.min_random_games})")),
+        statistic=f"fitted exponent b of the worst game's KL(π*_τ‖π_T) ∝ (T+1)^b at τ = {headline} (per seed; mean, "
+                  f"{INTERVAL})",
+        value=main.value, ci=main.ci, threshold=THRESHOLDS.decay_exponent,
+        paper_value=f"KL ≤ 8/(τ²(T+1)) (Thm 1): b ≤ −1; pilot: decay {PILOT.decay}",
+        details={"parts": parts, "reasons": reasons, "worst_ratio": worst, "random_games": n_random,
+                 "seeds": len(runs), "exponents": fitted, "control_ratio_at_T_min_over_seeds": binding_by_tau,
+                 "taus": list(taus),
+                 "steps": cfg["steps"], "rate_steps": cfg["rate_steps"]},
+        explanation=(f"Bound: worst KL/(8/(τ²(T+1))) = {worst:.3g} over {len(GAME_NAMES)} shipped and {n_random} "
+                     f"random games (K ∈ {list(cfg['sizes'])}, T ≤ {cfg['steps']}) and the rate study "
+                     f"({cfg['rate_games']} games of K = {cfg['rate_size']} per seed, random starts, T ≤ "
+                     f"{cfg['rate_steps']}), τ ∈ {list(taus)}. Exponent of the worst game's KL in T (t ≥ "
+                     f"{cfg['fit_from']:g}·T): {text('')} (≤ −1 required; pilot: {PILOT.decay}). Controls on the same "
+                     f"games: constant η = {cfg['control_eta_tau']:g}/τ {text('constant_eta_tau')}; τ = 0 self-play "
+                     f"(η = {cfg['self_play_eta']:g}) {self_play} (> −0.5 required); "
+                     f"at T the constant-η control sits ≥ {binding:.3g}× above the bound. {len(runs)} seeds"),
     )
 
 

@@ -3,8 +3,10 @@
 The pipelines are in :mod:`bandits.nash_md` (exact dynamics are deterministic; seeds draw the random games, μ's,
 initial points and ε's, and the sampled Nash-MD-PG pairs).
 
-- ``nash_md/last_iterate``: Nash-MD with η_t = 2/(τ(t+2)) on the shipped games and random antisymmetric games
-  (K ∈ sizes), batched over seeds × games × τ; KL(π*_τ‖π_t) against the independent Newton solver.
+- ``nash_md/last_iterate``: Nash-MD with η_t = 2/(τ(t+2)): KL(π*_τ‖π_t) (π*_τ from the independent Newton
+  solver) against 8/(τ²(t+1)) on the shipped and random antisymmetric games (K ∈ sizes), and on a long horizon the
+  worst game's decay beside two negative controls (constant η, τ = 0 self-play); a seed is one draw of random
+  games, references μ and starts π_0.
 - ``nash_md/constant_step``: Nash-MD with constant η; the KL floor it plateaus at, per η.
 - ``nash_md/cycling``: rock-paper-scissors: multiplicative-weights self-play (τ = 0) last iterate and average,
   Nash-MD and OMD (τ > 0) from a random interior start.
@@ -21,14 +23,8 @@ from typing import Literal
 import numpy as np
 
 from bandits.games import PAPER_REFERENCE, SHIPPED_GAMES
-from bandits.nash_md.pipelines import (
-    GAME_NAMES,
-    SeedOutcome,
-    constant_step_sweep,
-    cycling_trajectories,
-    last_iterate_sweep,
-    pg_bias_runs,
-)
+from bandits.nash_md.last_iterate import GAME_NAMES, RateSetup, last_iterate_study
+from bandits.nash_md.pipelines import SeedOutcome, constant_step_sweep, cycling_trajectories, pg_bias_runs
 from bandits.nash_md.rlhf import rlhf_vs_nash_runs
 from bandits.solvers import check_reference
 from benchmarks.registry import Experiment, Result
@@ -67,39 +63,59 @@ def _results(outcomes: Sequence[SeedOutcome]) -> list[Result]:
 # --- 1. Last-iterate rate (Thm 1) ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LastIterateConfig:
-    """Nash-MD with η_t = 2/(τ(t+2)) from π_0 = μ, on the shipped games and on random antisymmetric games."""
+    """Nash-MD with η_t = 2/(τ(t+2)): the bound on many games (breadth, π_0 = μ) and the decay exponent of the
+    worst game's KL on a long horizon (rate, random starts) beside two negative controls on the same games."""
 
-    taus: tuple[float, ...] = (0.05, 0.2, 1.0)
+    taus: tuple[float, ...] = (0.2, 0.05, 0.01)
     """Regularisations τ > 0 (every game runs at each)."""
     steps: int = 10_000
-    """Iterations T."""
+    """Horizon of the breadth sweep (shipped games and every random size)."""
     sizes: tuple[int, ...] = (3, 5, 10, 20, 50)
-    """Sizes K of the random antisymmetric games."""
+    """Sizes K of the breadth sweep's random antisymmetric games."""
     games_per_size: int = 4
-    """Random games per size per seed (each with its own Dirichlet(2) reference μ)."""
+    """Breadth: random games per size per seed (each with its own Dirichlet(2) reference μ)."""
     mu: tuple[float, ...] = PAPER_REFERENCE
     """Reference policy of the 3-response shipped games (full support, non-uniform)."""
     record_points: int = 60
     """About this many log-spaced steps at which KL(π*_τ‖π_t) is recorded."""
+    rate_steps: int = 100_000
+    """Horizon of the rate study: long enough that 8/(τ²(T+1)) falls below the constant-η control's KL at the
+    smallest τ (8/(1e-4·1e5) = 0.8 at τ = 0.01), so that "under the bound" can fail."""
+    rate_size: int = 10
+    """K of the rate study's random games."""
+    rate_games: int = 4
+    """Rate study: random games per seed (own μ, random start π_0 ~ Dirichlet(2)); the worst one is fitted."""
     fit_from: float = 0.1
-    """The decay exponent is fitted on recorded steps t ≥ fit_from·T."""
+    """Decay exponents are fitted on recorded steps t ≥ fit_from·rate_steps (KL above round-off)."""
+    control_eta_tau: float = 0.5
+    """Constant-η control: Nash-MD with η = control_eta_tau/τ (the decaying schedule frozen at t = 2)."""
+    self_play_eta: float = 0.1
+    """τ = 0 control: multiplicative-weights self-play with this constant step."""
 
     def __post_init__(self) -> None:
         _check_taus("taus", self.taus)
         _check_sizes(self.sizes)
+        _check_sizes((self.rate_size,))
         check_reference("mu", self.mu, 3)
-        _check_positive_ints(self, "steps", "games_per_size")
+        _check_positive_ints(self, "steps", "games_per_size", "rate_steps", "rate_games")
         if self.record_points < 5:
             raise ValueError(f"record_points must be >= 5, got {self.record_points}")
         if not 0 < self.fit_from < 1:
             raise ValueError(f"fit_from must be in (0, 1), got {self.fit_from}")
+        if not 0 < self.control_eta_tau <= 1:
+            raise ValueError(f"control_eta_tau must be in (0, 1] (η·τ ≤ 1), got {self.control_eta_tau}")
+        _check_scalar("self_play_eta", self.self_play_eta)
+
+    def rate_setup(self) -> RateSetup:
+        return RateSetup(self.rate_steps, self.rate_size, self.rate_games, self.control_eta_tau,
+                         self.self_play_eta, self.record_points)
 
 
 def run_last_iterate(config: LastIterateConfig, seeds: Sequence[int]) -> list[Result]:
-    """Shipped games (identical for every seed) and each seed's random games, batched per size over seeds."""
-    games = numpy_rngs(seeds, "random_games")
-    return _results(last_iterate_sweep(games, config.taus, config.steps, config.sizes, config.games_per_size,
-                                       config.mu, config.record_points, config.fit_from))
+    """Per seed: its breadth games and its rate-study games, starts and controls, all seeds in one batch."""
+    breadth, rate = numpy_rngs(seeds, "random_games"), numpy_rngs(seeds, "rate_games")
+    return _results(last_iterate_study(breadth, rate, config.taus, config.steps, config.sizes, config.games_per_size,
+                                       config.mu, config.record_points, config.rate_setup()))
 
 
 # --- 2. Constant step size floor -------------------------------------------------------------------------------

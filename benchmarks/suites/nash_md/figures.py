@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from bandits.nash_md.dynamics import simplex_coordinates
-from bandits.nash_md.pipelines import GAME_NAMES, value_tag
+from bandits.nash_md.last_iterate import GAME_NAMES, value_tag
 from benchmarks.plots import save
 from benchmarks.records import values
 from benchmarks.registry import RunRecord
@@ -18,37 +18,44 @@ FLOOR = 1e-16
 """Curves are drawn clipped to this on log axes (exact zeros happen at round-off)."""
 
 
-def _loglog_axes(title: str, xlabel: str, ylabel: str):
+def plot_last_iterate(results: Mapping[str, list[RunRecord]], path: str) -> None:
+    """Left: KL(π*_τ‖π_t) vs t+1 (log-log) for the shipped games and the random games' max at the middle τ, with
+    the 8/(τ²(t+1)) bound. Right: the rate study at the smallest τ: the worst game's KL per seed for Nash-MD, the
+    constant-η control and τ = 0 self-play, with the bound."""
     import matplotlib.pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(6.4, 4.2))
-    axis.set_xscale("log")
-    axis.set_yscale("log")
-    axis.set_title(title, fontsize=10)
-    axis.set_xlabel(xlabel)
-    axis.set_ylabel(ylabel)
-    axis.grid(alpha=0.3)
-    return figure, axis
-
-
-def plot_last_iterate(results: Mapping[str, list[RunRecord]], path: str) -> None:
-    """KL(π*_τ‖π_t) vs t+1 (log-log) for the shipped games at the middle τ, the random games' median and max,
-    and the 8/(τ²(t+1)) bound line."""
     runs = results["nash_md/last_iterate"]
     taus = runs[0].config["taus"]
-    tau = taus[len(taus) // 2]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    tau = sorted(taus)[len(taus) // 2]
     t = np.asarray(runs[0].series["steps"]) + 1
-    figure, axis = _loglog_axes(f"Nash-MD last iterate, η_t = 2/(τ(t+2)), τ = {tau:g} (Thm 1)", "t + 1",
-                                "KL(π*_τ ‖ π_t)")
     for name in GAME_NAMES:
-        axis.plot(t, np.maximum(runs[0].series[f"kl/{name}/tau{value_tag(tau)}"], FLOOR), label=name)
-    for kind, reduce in (("median", np.median), ("max", np.max)):
-        curve = reduce([r.series[f"kl_random_{kind}/tau{value_tag(tau)}"] for r in runs], axis=0)
-        axis.plot(t, np.maximum(curve, FLOOR), linestyle=":", label=f"random games ({kind}, {len(runs)} seeds)")
-    axis.plot(t, 8 / (tau**2 * t), "k--", label="bound 8/(τ²(t+1))")
-    axis.plot(t, 8 / (tau**2 * t) * (t[0] / t), color="grey", linewidth=0.7, linestyle="--", label="∝ 1/t² guide")
-    axis.set_ylim(FLOOR, None)
-    axis.legend(fontsize=7)
+        left.plot(t, np.maximum(runs[0].series[f"kl/{name}/tau{value_tag(tau)}"], FLOOR), label=name)
+    worst = np.max([r.series[f"kl_random_max/tau{value_tag(tau)}"] for r in runs], axis=0)
+    left.plot(t, np.maximum(worst, FLOOR), linestyle=":", label=f"random games (max, {len(runs)} seeds)")
+    left.plot(t, 8 / (tau**2 * t), "k--", label="bound 8/(τ²(t+1))")
+    left.set_title(f"Nash-MD, η_t = 2/(τ(t+2)), τ = {tau:g}", fontsize=10)
+    small = min(taus)
+    t = np.asarray(runs[0].series["rate/steps"]) + 1
+    styles = (("rate/kl_worst", "Nash-MD", "C0"), ("rate/kl_constant_eta", "constant η (control)", "C3"))
+    for key, label, color in styles:
+        for i, run in enumerate(runs):
+            right.plot(t, np.maximum(run.series[f"{key}/tau{value_tag(small)}"], FLOOR), color=color, linewidth=0.8,
+                       label=label if i == 0 else None)
+    for i, run in enumerate(runs):
+        right.plot(t, np.maximum(run.series["rate/kl_self_play"], FLOOR), color="C2", linewidth=0.8,
+                   label="τ = 0 self-play (control; KL to the Nash)" if i == 0 else None)
+    right.plot(t, 8 / (small**2 * t), "k--", label="bound 8/(τ²(t+1))")
+    right.set_title(f"rate study: worst of {runs[0].config['rate_games']} games per seed, τ = {small:g}",
+                    fontsize=10)
+    for axis in (left, right):
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("t + 1")
+        axis.set_ylabel("KL(π*_τ ‖ π_t)")
+        axis.set_ylim(1e-14, None)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7)
     save(figure, path)
 
 
