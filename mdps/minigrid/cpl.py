@@ -9,7 +9,10 @@ probabilities, and offline soft value iteration on a dataset's empirical MDP.
   policy iteration on it gives the oracle Q*, π* and A* = α·log π* that label preferences (CPL Eq. 5).
 - :func:`success_probability`: the exact probability that a (stochastic) policy reaches the goal within the
   step limit from the start pose, and its expected Minigrid return 1 − 0.9·T/max_steps.
-- :func:`offline_soft_vi`: KL-regularised soft value iteration restricted to the data's support (RLHF's RL step).
+- :func:`one_step_offline_rl`: the RL step of the reward-based baseline (P-IQL-like: in-sample SARSA evaluation of
+  the data's behaviour policy on r̂, then advantage-weighted extraction on the data's support).
+- :func:`offline_soft_vi`: KL-regularised soft value iteration restricted to the data's support (the first
+  baseline's RL step; it maximises over the support, so errors in r̂ send it into loops; kept as an observation).
 """
 from __future__ import annotations
 
@@ -127,6 +130,35 @@ def offline_soft_vi(reward: np.ndarray, reference: np.ndarray, next_state: np.nd
         if converged:
             break
     logits = np.where(seen[:, None], (reward + gamma * v[next_state]) / alpha + log_ref, 0.0)
+    policy = np.exp(logits - _logsumexp_masked(logits)[:, None])
+    return np.where(seen[:, None], policy, 1.0 / reward.shape[1])
+
+
+def one_step_offline_rl(reward: np.ndarray, behaviour: np.ndarray, next_state: np.ndarray, terminal: np.ndarray,
+                        alpha: float, gamma: float) -> np.ndarray:
+    """Offline RL restricted to the data's support, as P-IQL does it (Hejna & Sadigh 2023: IQL on a Bradley–Terry
+    r̂), with IQL's expectile τ = 0.5 (Kostrikov et al. 2022), where IQL's value step is the mean and the method is
+    one-step RL (Brandfonbrener et al. 2021): in-sample evaluation of the data's behaviour policy π_β on r̂,
+
+        Q^β(s, a) = r̂(s, a) + γ·(1 − done(s, a))·V^β(s'(s, a)),   V^β(s) = Σ_a π_β(a|s)·Q^β(s, a)   (a linear solve),
+
+    then IQL's advantage-weighted extraction, whose exact tabular solution is π(a|s) ∝ π_β(a|s)·exp(Q^β(s, a)/α)
+    (temperature α). Only actions with π_β > 0 are ever evaluated or taken; states the data never shows (all-zero
+    rows of ``behaviour``) get V^β = 0 and a uniform policy. ``next_state`` (S, A) int is the deterministic
+    successor and ``terminal`` (S, A) bool the offline datasets' done flag (entering the goal ends the episode, so
+    nothing is bootstrapped past it, as IQL's (1 − done) does). Returns π (S, A)."""
+    alpha = check_alpha(alpha)
+    behaviour = np.asarray(behaviour, dtype=np.float64)
+    num_states = reward.shape[0]
+    next_value_weight = gamma * (1.0 - np.asarray(terminal, dtype=np.float64))
+    seen = behaviour.sum(-1) > 0
+    p_beta = np.zeros((num_states, num_states))
+    np.add.at(p_beta, (np.repeat(np.arange(num_states), behaviour.shape[1]), next_state.ravel()),
+              (behaviour * next_value_weight).ravel())
+    r_beta = np.sum(np.where(behaviour > 0, behaviour * reward, 0.0), -1)
+    v = np.linalg.solve(np.eye(num_states) - p_beta, r_beta)
+    log_behaviour = np.log(np.where(behaviour > 0, behaviour, 1.0)) + np.where(behaviour > 0, 0.0, -np.inf)
+    logits = np.where(seen[:, None], (reward + next_value_weight * v[next_state]) / alpha + log_behaviour, 0.0)
     policy = np.exp(logits - _logsumexp_masked(logits)[:, None])
     return np.where(seen[:, None], policy, 1.0 / reward.shape[1])
 

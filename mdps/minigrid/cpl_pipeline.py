@@ -1,6 +1,6 @@
 """The cpl suite's Minigrid experiment as one library call per layout: a soft-Q oracle and noisy-expert preference
 pairs with regret labels (CPL Eq. 5); neural CPL-BC, SFT and a Bradley–Terry reward trained on that layout alone;
-RLHF's policy by offline soft value iteration on r̂ restricted to the data's support; exact success probabilities.
+RLHF's policy by P-IQL-like one-step offline RL on r̂ restricted to the data's support; exact success probabilities.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from mdps.minigrid.cpl import (
     fourrooms_grid,
     noisy_expert,
     offline_soft_vi,
+    one_step_offline_rl,
     success_probability,
 )
 from mdps.minigrid.cpl_networks import PairData, policy_tables, train_networks, value_tables
@@ -73,15 +74,20 @@ def data_support(layout: LayoutPreferences) -> tuple[np.ndarray, np.ndarray]:
 
 def evaluate_layout(layout: LayoutPreferences, cpl: np.ndarray, sft: np.ndarray, reward: np.ndarray, *,
                     alpha: float, gamma: float) -> dict[str, float]:
-    """Success probability and return of CPL, SFT, RLHF (offline soft VI on r̂), the oracle, the noisy expert and
-    the same offline RL on the true A* (a check of the RL step, not a learnable baseline); data coverage and
-    corr(r̂, A*) on the seen (state, action) pairs."""
+    """Success probability and return of CPL, SFT, RLHF (P-IQL-like one-step offline RL on r̂), the oracle, the
+    noisy expert, the same offline RL on the true A* (a check of the RL step, not a learnable baseline) and the
+    first baseline's RL step (offline soft VI on r̂, an observation); data coverage and corr(r̂, A*) on the seen
+    (state, action) pairs."""
     grid, opt = layout.grid, layout.optimum
     counts, support = data_support(layout)
     next_state = grid.mdp.transitions.argmax(-1)  # deterministic: where counts > 0 the data shows this successor
+    behaviour = counts / np.maximum(counts.sum(-1, keepdims=True), 1.0)  # the data's empirical π_β
+    terminal = next_state == grid.absorbing
     policies = {"cpl": cpl, "sft": sft, "oracle": opt.policy, "behaviour": layout.behaviour,
-                "rlhf": offline_soft_vi(reward, support, next_state, alpha, gamma),
-                "rl_on_true_advantage": offline_soft_vi(opt.advantage, support, next_state, alpha, gamma)}
+                "rlhf": one_step_offline_rl(reward, behaviour, next_state, terminal, alpha, gamma),
+                "rl_on_true_advantage": one_step_offline_rl(opt.advantage, behaviour, next_state, terminal, alpha,
+                                                            gamma),
+                "rlhf_soft_vi": offline_soft_vi(reward, support, next_state, alpha, gamma)}
     metrics = {}
     for name, pi in policies.items():
         metrics[f"success/{name}"], metrics[f"return/{name}"] = success_probability(grid, pi)

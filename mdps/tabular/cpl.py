@@ -26,6 +26,9 @@ from torch.nn.functional import softplus
 
 from mdps.tabular.mdp import check_alpha
 
+GRAD_TOL = 1e-9
+"""Default tolerance of the tabular fits on max |∂L/∂θ| (L: the mean loss per pair, float64)."""
+
 
 def discount_weights(length: int, gamma: float, like: Tensor) -> Tensor:
     """γ^t for t = 0..length−1, on ``like``'s device and dtype."""
@@ -54,7 +57,30 @@ class FitInfo:
 
     iterations: int
     converged: bool
+    """True when the gradient's largest entry is at most the tolerance the fit was asked for."""
     loss: float
+    grad_norm: float = float("nan")
+    """max |∂L/∂θ| at the returned point (θ: the softmax logits, or r̂)."""
+
+
+def minimise_to_tolerance(loss_and_grad, x0: np.ndarray, max_iter: int,
+                          grad_tol: float) -> tuple[np.ndarray, FitInfo]:
+    """Full-batch L-BFGS until max |∇L| ≤ ``grad_tol`` or ``max_iter`` iterations in all. scipy's L-BFGS-B also
+    stops when a line search fails (float64 can no longer decrease L); it is then restarted from where it stopped,
+    with a fresh curvature memory, while the budget lasts. The returned info says whether the tolerance was met."""
+    x, used = np.asarray(x0, dtype=np.float64), 0
+    loss, grad = loss_and_grad(x)
+    while np.max(np.abs(grad)) > grad_tol and used < max_iter:
+        result = minimize(loss_and_grad, x, jac=True, method="L-BFGS-B",
+                          options={"maxiter": max_iter - used, "gtol": grad_tol, "ftol": 0.0, "maxcor": 20})
+        used += max(int(result.nit), 1)
+        stalled = result.nit == 0 or np.array_equal(result.x, x)
+        x = result.x
+        loss, grad = loss_and_grad(x)
+        if stalled:
+            break
+    norm = float(np.max(np.abs(grad)))
+    return x, FitInfo(used, norm <= grad_tol, float(loss), norm)
 
 
 def _log_policy(theta: np.ndarray, num_actions: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,7 +91,7 @@ def _log_policy(theta: np.ndarray, num_actions: int) -> tuple[np.ndarray, np.nda
 
 def fit_cpl_table(design: sp.csr_matrix, num_actions: int, alpha: float, bc_counts: np.ndarray | None = None,
                   bc_weight: float = 0.0, init: np.ndarray | None = None, max_iter: int = 2000,
-                  tol: float = 1e-12) -> tuple[np.ndarray, FitInfo]:
+                  grad_tol: float = GRAD_TOL) -> tuple[np.ndarray, FitInfo]:
     """Minimise the tabular CPL loss (1/N)·Σ_n softplus(−α·(D log π)_n) − c·(bc_counts·log π)/Σ bc_counts
     over softmax tables π (one row per state, or per (h, state)); returns log π (rows × A) and fit info.
 
@@ -90,13 +116,12 @@ def fit_cpl_table(design: sp.csr_matrix, num_actions: int, alpha: float, bc_coun
         return float(loss), g_theta.ravel()
 
     theta0 = np.zeros(design.shape[1]) if init is None else np.asarray(init, dtype=np.float64).ravel()
-    result = minimize(loss_and_grad, theta0, jac=True, method="L-BFGS-B",
-                      options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-15, "maxcor": 20})
-    log_pi, _ = _log_policy(result.x, num_actions)
-    return log_pi, FitInfo(int(result.nit), bool(result.success), float(result.fun))
+    theta, info = minimise_to_tolerance(loss_and_grad, theta0, max_iter, grad_tol)
+    return _log_policy(theta, num_actions)[0], info
 
 
-def fit_bt_reward_table(design: sp.csr_matrix, max_iter: int = 2000, tol: float = 1e-12) -> tuple[np.ndarray, FitInfo]:
+def fit_bt_reward_table(design: sp.csr_matrix, max_iter: int = 2000,
+                        grad_tol: float = GRAD_TOL) -> tuple[np.ndarray, FitInfo]:
     """Bradley–Terry reward fit (Eq. 1): minimise (1/N)·Σ_n softplus(−(D r̂)_n) over r̂ (flat, one per feature),
     with design rows X⁺ − X⁻. r̂ is identified up to a constant; L-BFGS from 0 never moves along it."""
     n = design.shape[0]
@@ -106,9 +131,7 @@ def fit_bt_reward_table(design: sp.csr_matrix, max_iter: int = 2000, tol: float 
         z = design @ r_hat
         return float(-np.mean(log_expit(z))), -(design_t @ expit(-z)) / n
 
-    result = minimize(loss_and_grad, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B",
-                      options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-15, "maxcor": 20})
-    return result.x, FitInfo(int(result.nit), bool(result.success), float(result.fun))
+    return minimise_to_tolerance(loss_and_grad, np.zeros(design.shape[1]), max_iter, grad_tol)
 
 
 def sft_table(counts: np.ndarray, num_actions: int) -> np.ndarray:

@@ -19,6 +19,7 @@ import numpy as np
 
 from bandits.solvers import kl
 from mdps.tabular.cpl import fit_bt_reward_table, fit_cpl_table, sft_table
+from mdps.tabular.cpl_asymptotics import predicted_kl
 from mdps.tabular.mdp import (
     TabularMDP,
     log_softmax,
@@ -55,12 +56,15 @@ def policy_entropy(policy: np.ndarray) -> np.ndarray:
     return -np.sum(policy * np.log(np.maximum(policy, 1e-300)), -1)
 
 
-def discounted_sweep(rng: np.random.Generator, *, num_states: int, num_actions: int, concentration: float,
-                     gamma: float, alpha: float, segment_length: int, pair_counts: tuple[int, ...],
-                     max_iter: int) -> Curves:
+def discounted_sweep(rng: np.random.Generator, fisher_rng: np.random.Generator, *, num_states: int,
+                     num_actions: int, concentration: float, gamma: float, alpha: float, segment_length: int,
+                     pair_counts: tuple[int, ...], max_iter: int, grad_tol: float, fisher_pairs: int) -> Curves:
     """KL(π*‖π) of CPL, CPL on reward labels, CPL on hard labels, RLHF and SFT at every N; CPL's soft-value gap,
-    the hard-label policy's entropy and corr(r̂, A*), corr(r̂, r) of RLHF. Metrics: each series' last point
-    (``name@max``), KL(π*‖softmax(r/α)), corr(A*, r) and KL(π*‖uniform)."""
+    the first-order prediction of CPL's KL (:mod:`mdps.tabular.cpl_asymptotics`, Fisher information from
+    ``fisher_pairs`` fresh pairs drawn with ``fisher_rng``), every CPL fit's final max |∇L|, the mean max-action
+    probability at the visited states of CPL, hard-label CPL and π*, the hard-label policy's entropy and
+    corr(r̂, A*), corr(r̂, r) of RLHF. Metrics: each series' last point (``name@max``), KL(π*‖softmax(r/α)),
+    corr(A*, r), KL(π*‖uniform) and tr(F_u⁻¹H_u)."""
     s_count, a_count = num_states, num_actions
     mdp = random_mdp(rng, s_count, a_count, gamma, concentration)
     opt = soft_value_iteration(mdp, alpha)
@@ -81,10 +85,12 @@ def discounted_sweep(rng: np.random.Generator, *, num_states: int, num_actions: 
     for n in pair_counts:
         fits = {}
         for method, label in (("cpl", "regret"), ("cpl_reward_labels", "reward"), ("cpl_hard", "hard")):
-            log_pi, _ = fit_cpl_table(contrastive_design(x_a[:n], x_b[:n], labels[label][:n]), a_count, alpha,
-                                      max_iter=max_iter)
+            log_pi, info = fit_cpl_table(contrastive_design(x_a[:n], x_b[:n], labels[label][:n]), a_count, alpha,
+                                         max_iter=max_iter, grad_tol=grad_tol)
             fits[method] = np.exp(log_pi)
-        r_hat, _ = fit_bt_reward_table(contrastive_design(x_a[:n], x_b[:n], labels["regret"][:n]), max_iter=max_iter)
+            add(f"grad_norm/{method}", info.grad_norm)
+        r_hat, _ = fit_bt_reward_table(contrastive_design(x_a[:n], x_b[:n], labels["regret"][:n]), max_iter=max_iter,
+                                       grad_tol=grad_tol)
         r_hat = r_hat.reshape(s_count, a_count)
         fits["rlhf"] = soft_value_iteration(TabularMDP(mdp.transitions, r_hat, gamma, mdp.start), alpha).policy
         y = labels["regret"][:n, None].astype(float)
@@ -92,14 +98,22 @@ def discounted_sweep(rng: np.random.Generator, *, num_states: int, num_actions: 
         fits["sft"] = sft_table(preferred_counts, a_count)
         for method, pi in fits.items():
             add(f"kl/{method}", kl(opt.policy, pi).mean())
+        visited = np.asarray((c_a[:n] + c_b[:n]).sum(0)).reshape(s_count, a_count).sum(-1) > 0
+        for method, pi in (("cpl", fits["cpl"]), ("cpl_hard", fits["cpl_hard"]), ("optimal", opt.policy)):
+            add(f"max_prob/{method}", pi[visited].max(-1).mean())
         add("value_gap/cpl", np.mean(opt.v - soft_policy_evaluation(mdp, fits["cpl"], alpha)))
         add("entropy/cpl_hard", np.mean(policy_entropy(fits["cpl_hard"])))
         add("corr_advantage/rlhf", correlation(r_hat, opt.advantage))
         add("corr_reward/rlhf", correlation(r_hat, mdp.rewards))
+    fresh_a, fresh_b = segment_pairs(mdp, behaviour, fisher_pairs, segment_length, fisher_rng)
+    predicted = predicted_kl((fresh_a.states, fresh_a.actions, fresh_b.states, fresh_b.actions), opt.policy, alpha,
+                             gamma, np.asarray(pair_counts))
+    series["kl_predicted/cpl"] = predicted.tolist()
     softmax_r = np.exp(log_softmax(mdp.rewards, alpha))
     metrics = {"kl_softmax_reward": float(kl(opt.policy, softmax_r).mean()),
                "corr_advantage_reward": correlation(opt.advantage, mdp.rewards),
-               "kl_uniform": float(kl(opt.policy, behaviour).mean())}
+               "kl_uniform": float(kl(opt.policy, behaviour).mean()),
+               "fisher_kl_trace": float(2 * pair_counts[-1] * predicted[-1]), "grad_tol": grad_tol}
     metrics.update({f"{name}@max": values[-1] for name, values in series.items() if name != "pairs"})
     return Curves(metrics, series)
 

@@ -22,18 +22,25 @@ def _run(experiment: str, seed: int, metrics: dict, series: dict) -> RunRecord:
     return RunRecord(experiment, seed, {}, metrics, {k: [float(v) for v in vs] for k, vs in series.items()})
 
 
-def discounted(seeds: int = 8, cpl=lambda n: 500 / n, reward=lambda n: 0.15 + 0 * n, hard=lambda n: 15 + 0 * n,
-               hard_entropy: float = 1e-10, corr_adv: float = 0.99, corr_r: float = 0.8) -> list[RunRecord]:
+def discounted(seeds: int = 8, cpl=lambda n: 500 / n, predicted=lambda n: 500 / n, reward=lambda n: 0.15 + 0 * n,
+               hard=lambda n: 15 + 0 * n, hard_max_prob: float = 0.99999, soft_max_prob: float = 0.82,
+               optimal_max_prob: float = 0.82, grad_norm: float = 1e-10, corr_adv: float = 0.99,
+               corr_r: float = 0.8) -> list[RunRecord]:
     runs = []
     for s in range(seeds):
         e = _noise(s, 3)
-        series = {"pairs": PAIRS, "kl/cpl": cpl(PAIRS) * e[0], "kl/cpl_reward_labels": reward(PAIRS) * e[1],
-                  "kl/cpl_hard": hard(PAIRS) * e[2], "value_gap/cpl": cpl(PAIRS) * e[0] * 3,
-                  "entropy/cpl_hard": hard_entropy * np.linspace(1.0, 1.5, PAIRS.size), "kl/rlhf": cpl(PAIRS) * e[1],
-                  "kl/sft": np.full(PAIRS.size, 0.4),
+        jitter = 0.002 * np.sin(s + 1) * np.ones(PAIRS.size)
+        series = {"pairs": PAIRS, "kl/cpl": cpl(PAIRS) * e[0], "kl_predicted/cpl": predicted(PAIRS) * e[1] ** 0.1,
+                  "kl/cpl_reward_labels": reward(PAIRS) * e[1], "kl/cpl_hard": hard(PAIRS) * e[2],
+                  "value_gap/cpl": cpl(PAIRS) * e[0] * 3, "entropy/cpl_hard": np.full(PAIRS.size, 1e-9),
+                  "kl/rlhf": cpl(PAIRS) * e[1], "kl/sft": np.full(PAIRS.size, 0.4),
+                  "max_prob/cpl_hard": np.minimum(hard_max_prob + jitter, 1.0), "max_prob/cpl": soft_max_prob - jitter,
+                  "max_prob/optimal": optimal_max_prob + 0 * jitter, "grad_norm/cpl": np.full(PAIRS.size, 1e-10),
+                  "grad_norm/cpl_hard": np.full(PAIRS.size, grad_norm),
                   "corr_advantage/rlhf": np.full(PAIRS.size, corr_adv * e[2] ** 0.01),
                   "corr_reward/rlhf": np.full(PAIRS.size, corr_r * e[1] ** 0.01)}
-        runs.append(_run("cpl/discounted", s, {"kl_softmax_reward": 0.015, "corr_advantage_reward": 0.81}, series))
+        runs.append(_run("cpl/discounted", s, {"kl_softmax_reward": 0.015, "corr_advantage_reward": 0.81,
+                                               "grad_tol": 1e-9}, series))
     return runs
 
 
@@ -81,22 +88,25 @@ def minigrid(seeds: int = 6, cpl: float = 0.95, sft: float = 0.7, rlhf: float = 
 
 # ------------------------------------------------------------------------------------------------ consistency --
 @pytest.mark.parametrize("kwargs, status", [
-    ({}, "holds"),                                              # KL 0.005 at 1e5, slope −1
-    ({"cpl": lambda n: 5000 / n}, "fails"),                     # KL 0.05 at 1e5
-    ({"cpl": lambda n: 0.05 * (n / 1e3) ** -0.3}, "fails"),     # slope −0.3, KL 0.013 at 1e5
+    ({}, "holds"),                                              # KL = its prediction, slope −1
+    ({"cpl": lambda n: 5000 / n}, "fails"),                     # 10× the first-order prediction
+    ({"cpl": lambda n: 500 / n, "predicted": lambda n: 50 / n}, "fails"),   # ... or the prediction 10× too small
+    ({"cpl": lambda n: 0.05 * (n / 1e3) ** -0.3, "predicted": lambda n: 0.05 * (n / 1e3) ** -0.3}, "fails"),  # −0.3
     ({"seeds": 3}, "inconclusive"),                             # too few seeds
-    ({"cpl": lambda n: 1000 / n}, "inconclusive"),              # KL ≈ 0.01: the interval straddles it
+    ({"cpl": lambda n: 1000 / n}, "inconclusive"),              # KL ≈ 2× the prediction: straddles the band's end
 ])
 def test_consistency(kwargs, status):
-    assert claims.check_consistency({"cpl/discounted": discounted(**kwargs)}).status == status
+    verdict = claims.check_consistency({"cpl/discounted": discounted(**kwargs)})
+    assert verdict.status == status, verdict.explanation
 
 
 # ----------------------------------------------------------------------------------------- wrong_model_bias --
 @pytest.mark.parametrize("kwargs, status", [
-    ({}, "holds"),                                                       # plateau at 0.15
-    ({"reward": lambda n: 30 / n}, "fails"),                             # falls like 1/N to 1e-4
+    ({}, "holds"),                                                       # plateau at 0.15, ~90× regret labels' KL
+    ({"reward": lambda n: 30 / n}, "fails"),                             # falls like 1/N, below regret labels' KL
+    ({"reward": lambda n: 30 * 500 / n}, "fails"),                       # 30× worse but at the 1/N rate
     ({"seeds": 3}, "inconclusive"),
-    ({"reward": lambda n: 0.052 + 0 * n}, "inconclusive"),               # a plateau at the floor 0.05
+    ({"reward": lambda n: 500 / 3e5 * 10 + 0 * n}, "inconclusive"),      # a plateau at 10× regret labels' KL
     ({"cpl": lambda n: 0.01 + 0 * n}, "invalid"),                        # regret labels plateau too: control fails
 ])
 def test_wrong_model_bias(kwargs, status):
@@ -132,22 +142,22 @@ def test_conservative_tradeoff(kwargs, status):
 
 # ------------------------------------------------------------------------------------------------- hard_labels --
 @pytest.mark.parametrize("kwargs, status", [
-    ({}, "holds"),                                             # KL 15, flat
-    ({"hard": lambda n: 30 / n}, "fails"),                     # falls to 1e-4 like a consistent estimator
+    ({}, "holds"),                                             # max-action probability → 1, π*'s 0.82
+    ({"hard_max_prob": 0.84}, "fails"),                        # as stochastic as π*
     ({"seeds": 3}, "inconclusive"),
-    ({"hard": lambda n: 1.0 + 0 * n}, "inconclusive"),         # KL ≈ 1
+    ({"hard_max_prob": 0.91}, "inconclusive"),                 # at the midpoint (1 + 0.82)/2
+    ({"grad_norm": 1e-3}, "invalid"),                          # the optimiser stopped short of the tolerance
+    ({"soft_max_prob": 0.99}, "invalid"),                      # sampled labels give a deterministic policy too
 ])
 def test_hard_labels(kwargs, status):
     verdict = claims.check_hard_labels({"cpl/discounted": discounted(**kwargs)})
     assert verdict.status == status, verdict.explanation
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: the check judges only KL(π*‖π_CPL), which on a real run is "
-                   "≈ 15 because L-BFGS stops at its iteration cap on separable hard labels, never whether the policy "
-                   "is near-deterministic, so it cannot fail on a real run; fixed in #18 (fits to a gradient "
-                   "tolerance, max-action probability at visited states)")
 def test_hard_labels_fails_for_a_policy_that_is_not_near_deterministic():
-    runs = discounted(hard_entropy=1.2)  # as stochastic as a uniform policy over 4 actions (log 4 ≈ 1.39)
+    """Formerly a known defect (the check judged only KL ≈ 15, set by the iteration cap): a hard-label policy as
+    stochastic as a uniform one must fail, whatever its KL."""
+    runs = discounted(hard_max_prob=0.25, hard=lambda n: 15 + 0 * n)
     assert claims.check_hard_labels({"cpl/discounted": runs}).status == "fails"
 
 
@@ -158,18 +168,17 @@ def test_hard_labels_fails_for_a_policy_that_is_not_near_deterministic():
     ({"seeds": 3}, "inconclusive"),
     ({"cpl": 0.66, "sft": 0.7}, "inconclusive"),              # CPL − SFT ≈ −0.04: the bound straddles −0.05
     ({"rl_step": 0.2}, "invalid"),                            # the RL step fails even on the true A*
+    ({"rlhf": 0.1}, "invalid"),                               # the RLHF baseline is worse than the noisy expert
 ])
 def test_minigrid_scale(kwargs, status):
     verdict = claims.check_minigrid_scale({"cpl/minigrid": minigrid(**kwargs)})
     assert verdict.status == status, verdict.explanation
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: the RLHF + offline-RL baseline (BT r̂, soft VI on the data's "
-                   "support) succeeds 0.000 in every layout, so 'CPL ≥ RLHF' is implied and cannot fail; fixed in "
-                   "#18 (a working P-IQL-style baseline)")
 def test_minigrid_scale_is_not_decided_against_a_baseline_that_never_succeeds():
+    """Formerly a known defect (the RLHF baseline succeeded 0.000 everywhere, so 'CPL ≥ RLHF' was implied)."""
     verdict = claims.check_minigrid_scale({"cpl/minigrid": minigrid(rlhf=0.0)})
-    assert verdict.status != "holds"
+    assert verdict.status == "invalid", verdict.explanation
 
 
 def test_declared_controls_match_the_checks_that_run_them():

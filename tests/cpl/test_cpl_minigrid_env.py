@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from mdps.minigrid.cpl import fourrooms_grid, noisy_expert, offline_soft_vi, success_probability
+from mdps.minigrid.cpl import fourrooms_grid, noisy_expert, offline_soft_vi, one_step_offline_rl, success_probability
 from mdps.minigrid.cpl_networks import PairData, policy_tables, train_networks
 from mdps.tabular.mdp import soft_value_iteration
 
@@ -66,3 +66,35 @@ def test_batched_networks_are_independent_per_model():
                             alpha=1.0, gamma=1.0, lam=1.0)
     tables = policy_tables(params, features)
     assert tables[0, 0, 0] > 0.9 and tables[1, 2, 0] > 0.9
+
+
+def test_one_step_offline_rl_evaluates_the_behaviour_and_stays_on_its_support():
+    """Q^β by plain fixed-point iteration (independent of the linear solve), then π ∝ π_β·exp(Q^β/α); actions with
+    π_β = 0 get no mass, a done flag stops bootstrapping, unseen states stay uniform."""
+    rng = np.random.default_rng(0)
+    num_states, num_actions, alpha, gamma = 6, 3, 0.5, 0.9
+    next_state = rng.integers(0, num_states, (num_states, num_actions))
+    terminal = np.zeros((num_states, num_actions), dtype=bool)
+    terminal[0, 1] = True
+    reward = rng.normal(size=(num_states, num_actions))
+    behaviour = rng.dirichlet(np.ones(num_actions), num_states)
+    behaviour[1, 2] = 0.0
+    behaviour[1] /= behaviour[1].sum()
+    behaviour[5] = 0.0  # never seen
+    policy = one_step_offline_rl(reward, behaviour, next_state, terminal, alpha, gamma)
+    v = np.zeros(num_states)
+    for _ in range(2000):
+        v = np.sum(behaviour * (reward + gamma * np.where(terminal, 0.0, v[next_state])), -1)
+    q = reward + gamma * np.where(terminal, 0.0, v[next_state])
+    expected = behaviour * np.exp(q / alpha)
+    expected = expected / np.where(expected.sum(-1, keepdims=True) > 0, expected.sum(-1, keepdims=True), 1.0)
+    assert np.allclose(policy[:5], expected[:5], atol=1e-10)
+    assert policy[1, 2] == 0.0 and np.allclose(policy[5], 1 / num_actions)
+
+
+def test_one_step_offline_rl_on_the_true_advantage_beats_its_behaviour(grid):
+    opt = soft_value_iteration(grid.mdp, 0.5)
+    behaviour = noisy_expert(opt.q, 0.7)
+    next_state = grid.mdp.transitions.argmax(-1)
+    policy = one_step_offline_rl(opt.advantage, behaviour, next_state, next_state == grid.absorbing, 0.5, 0.99)
+    assert success_probability(grid, policy)[0] > max(0.99, success_probability(grid, behaviour)[0])

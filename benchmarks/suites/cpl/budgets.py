@@ -13,7 +13,7 @@ FH_QUICK_PAIRS = (10_000, 30_000, 100_000, 300_000, 1_000_000)
 FH_FULL_PAIRS = (10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000)
 SMOKE_PAIRS = (300, 1_000, 3_000)
 
-DISCOUNTED = {"smoke": Budget(seeds=3, overrides={"pair_counts": SMOKE_PAIRS}),
+DISCOUNTED = {"smoke": Budget(seeds=3, overrides={"pair_counts": SMOKE_PAIRS, "fisher_pairs": 20_000}),
               "quick": Budget(seeds=8),
               "full": Budget(seeds=10, overrides={"pair_counts": FULL_PAIRS})}
 FINITE_HORIZON = {"smoke": Budget(seeds=3, overrides={"pair_counts": SMOKE_PAIRS}),
@@ -26,5 +26,5 @@ CONSERVATIVE = {"smoke": Budget(seeds=3, overrides={"num_pairs": 3_000}),
                 "quick": Budget(seeds=10),  # the λ = 1 → 0.99 KL step is ≈ 0.9 seed-sd: 10 seeds for ~80% power
                 "full": Budget(seeds=10, overrides={"num_pairs": 1_000_000})}
 MINIGRID = {"smoke": Budget(seeds=3, overrides={"num_pairs": 200, "steps": 30, "hidden": 32}),
-            "quick": Budget(seeds=6),
+            "quick": Budget(seeds=10),  # the RLHF baseline's success varies across layouts (sd ≈ 0.5): 10 layouts
             "full": Budget(seeds=12, overrides={"num_pairs": 5000, "segment_length": 32, "steps": 6000})}

@@ -64,11 +64,17 @@ class DiscountedConfig:
     pair_counts: tuple[int, ...] = budgets.QUICK_PAIRS
     """Numbers of preference pairs N (nested: the first N pairs of one dataset)."""
     max_iter: int = 2000
-    """L-BFGS iteration cap per fit."""
+    """L-BFGS iteration cap per fit (a fit that stops there without meeting grad_tol is reported as such)."""
+    grad_tol: float = 1e-9
+    """Every fit runs until max |∂L/∂θ| ≤ grad_tol (L the mean loss per pair); the final value is stored per run."""
+    fisher_pairs: int = 200_000
+    """Fresh pairs (own generator) for the Monte-Carlo Fisher information behind consistency's predicted KL."""
 
     def __post_init__(self) -> None:
         _check_tabular(self)
         _check_pairs(self.pair_counts)
+        if not self.grad_tol > 0 or self.fisher_pairs < 1:
+            raise ValueError(f"need grad_tol > 0 and fisher_pairs >= 1, got {self.grad_tol}, {self.fisher_pairs}")
 
 
 @dataclass(frozen=True)
@@ -192,8 +198,10 @@ class MinigridConfig:
 
 
 def run_discounted(config: DiscountedConfig, seeds: Sequence[int]) -> list[Result]:
-    """One random MDP and one nested dataset per seed; every estimator at every N (first N pairs)."""
-    return [Result(*discounted_sweep(numpy_rng(seed, "discounted/data"), **asdict(config))) for seed in seeds]
+    """One random MDP and one nested dataset per seed; every estimator at every N (first N pairs); fresh pairs
+    from a second generator for the Fisher information of consistency's first-order KL prediction."""
+    return [Result(*discounted_sweep(numpy_rng(seed, "discounted/data"), numpy_rng(seed, "discounted/fisher"),
+                                     **asdict(config))) for seed in seeds]
 
 
 def run_finite_horizon(config: FiniteHorizonConfig, seeds: Sequence[int]) -> list[Result]:

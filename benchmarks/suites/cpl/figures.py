@@ -43,7 +43,8 @@ def plot_consistency(results: Mapping[str, list[RunRecord]], path: str) -> None:
     figure, axes = _figure(2)
     for name, label in (("kl/cpl", "CPL"), ("kl/rlhf", "RLHF (BT r̂ + soft VI)"), ("kl/sft", "SFT")):
         _loglog(axes[0, 0], pairs, series_matrix(runs, name), label)
-    axes[0, 0].plot(pairs, 0.94 * (pairs / 1e3) ** -1.07, "k--", linewidth=1, label="pilot slope −1.07")
+    axes[0, 0].plot(pairs, series_matrix(runs, "kl_predicted/cpl").mean(0), "k--", linewidth=1,
+                    label="first-order prediction tr(F⁻¹H)/2N")
     _labelled(axes[0, 0], "KL(π*‖π) vs N (random MDPs, regret labels)", "pairs N", "KL")
     _loglog(axes[0, 1], pairs, series_matrix(runs, "value_gap/cpl"), "CPL soft-value gap")
     _labelled(axes[0, 1], "mean soft-value gap V* − V^π_CPL", "pairs N", "gap")
@@ -104,15 +105,17 @@ def plot_hard_labels(results: Mapping[str, list[RunRecord]], path: str) -> None:
     _loglog(axes[0, 0], pairs, series_matrix(runs, "kl/cpl_hard"), "CPL, hard labels")
     _loglog(axes[0, 0], pairs, series_matrix(runs, "kl/cpl"), "CPL, sampled labels")
     _labelled(axes[0, 0], "hard (official-code) labels: a bias, not noise", "pairs N", "KL(π*‖π)")
-    _loglog(axes[0, 1], pairs, np.maximum(series_matrix(runs, "entropy/cpl_hard"), 1e-300), "mean entropy of π_CPL")
-    _labelled(axes[0, 1], "policy entropy (nats)", "pairs N", "entropy")
+    for name, label in (("cpl_hard", "CPL, hard labels"), ("cpl", "CPL, sampled labels"), ("optimal", "π*")):
+        axes[0, 1].plot(pairs, series_matrix(runs, f"max_prob/{name}").mean(0), marker="o", label=label)
+    axes[0, 1].set_xscale("log")
+    _labelled(axes[0, 1], "mean max-action probability at visited states", "pairs N", "max_a π(a|s)")
     save(figure, path)
 
 
 def plot_minigrid(results: Mapping[str, list[RunRecord]], path: str) -> None:
     runs = results["cpl/minigrid"]
     names = ("oracle", "cpl", "sft", "rlhf", "behaviour")
-    labels = ("π*", "CPL", "SFT", "RLHF+offline RL", "noisy expert")
+    labels = ("π*", "CPL", "SFT", "RLHF (BT + one-step RL)", "noisy expert")
     figure, axes = _figure(2)
     for axis, metric in zip(axes[0], ("success", "return")):
         estimates = [mean_interval(values(runs, f"{metric}/{m}")) for m in names]
