@@ -77,7 +77,10 @@ _SUITES_CACHE: dict[tuple[str, str], Any] = {}
 
 
 def _set_worker_threads() -> None:
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    """One thread per worker for torch and for numpy's BLAS. The BLAS variables only take effect before numpy is
+    imported, which holds in a fresh (spawned) worker: this module does not import numpy."""
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     import torch
 
     torch.set_num_threads(1)
