@@ -74,3 +74,13 @@ def test_killed_worker_is_recorded_then_retried(tmp_path, environment, ray_clust
     summary, rows = _sweep(tmp_path / "b", executor, target, retries=1)
     assert summary.failed == 0 and summary.done == 3, summary.errors
     assert [r[3] for r in rows] == ["done"] * 3
+
+
+def test_executors_module_does_not_import_numpy():
+    """Worker thread limits for numpy's BLAS are set by the pool initializer; they only work if importing the
+    executor module (what a spawned worker does first) has not loaded numpy yet."""
+    import subprocess
+    import sys
+
+    code = "import sys, benchmarks.executors; assert 'numpy' not in sys.modules, 'numpy imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
