@@ -68,7 +68,9 @@ def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--budget", default="quick", choices=BUDGETS, help="smoke (tests), quick (default), full")
+    parser.add_argument("--budget", default="quick", choices=BUDGETS,
+                        help="smoke (tests), quick (default), decide (where a suite defines it: the smallest "
+                             "deciding budget), full")
     parser.add_argument("--seeds", help="N (seeds 0..N-1), a,b,c or a-b; default: the budget's")
     parser.add_argument("--executor", default="local", help=f"where runs execute: {', '.join(EXECUTORS)}")
     parser.add_argument("--workers", type=int, help="worker processes (default: one per CPU)")
@@ -215,7 +217,18 @@ def _prepare(args: argparse.Namespace, suites: dict[str, Suite], target: str | N
     if args.executor == "ray" and args.address:
         check_reachable(args.address)
     experiments, claims = _select(suites, target)
+    experiments, claims = _with_budget(experiments, claims, args.budget)
     return plan(experiments, args.budget, args.seeds, getattr(args, "overrides", {}), None), claims
+
+
+def _with_budget(experiments: list, claims: list, budget: str) -> tuple[list, list]:
+    """The experiments that define ``budget`` and the claims all of whose experiments do (``decide`` is optional);
+    none → ConfigError."""
+    kept = [e for e in experiments if budget in e.budgets]
+    if not kept:
+        raise ConfigError(f"no selected experiment has the budget {budget!r}")
+    names = {e.name for e in kept}
+    return kept, [c for c in claims if set(c.experiments) <= names]
 
 
 def _print_summary(summary: SweepSummary, err: Console) -> None:
@@ -328,7 +341,7 @@ def _cmd_import(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _cmd_plan(args: argparse.Namespace, suites: dict[str, Suite], out: Console) -> int:
     _check_batching(args)
-    experiments, _ = _select(suites, args.target)
+    experiments, _ = _with_budget(*_select(suites, args.target), args.budget)
     overrides = _parse_sets(args.set)
     store = open_store_readonly(args.store) if Path(args.store).is_file() else None
     try:

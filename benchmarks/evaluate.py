@@ -19,8 +19,10 @@ def gather(claim: Claim, suites: Mapping[str, Suite], store: Store, budget: str,
 
 
 def best_budget(claim: Claim, suites: Mapping[str, Suite], store: Store) -> str | None:
-    """The largest budget (full, then quick, then smoke) at which every experiment of the claim has runs."""
+    """The largest budget (full, decide, quick, smoke) that every experiment of the claim defines and has runs at."""
     for budget in reversed(BUDGETS):
+        if not all(budget in find_experiment(suites, name).budgets for name in claim.experiments):
+            continue
         if all(gather(claim, suites, store, budget).values()):
             return budget
     return None

@@ -21,7 +21,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-BUDGETS: tuple[str, ...] = ("smoke", "quick", "full")
+BUDGETS: tuple[str, ...] = ("smoke", "quick", "decide", "full")
+"""Budget names, smallest first. smoke / quick / full are defined by every experiment; ``decide`` (the smallest
+budget at which a claim can be decided, where that is below full) only by the experiments that need one."""
 
 VerdictStatus = Literal["holds", "fails", "inconclusive", "invalid", "not run"]
 """holds / fails: the interval is on one side of the threshold; inconclusive: it straddles it, or too few seeds;

@@ -117,3 +117,16 @@ def lost_sales_optimal_cost(mean: float, holding: float, underage: float, lead_t
     else:
         policy = h.argmin(axis=-1)
     return LostSalesSolution((lower + upper) / 2, lower, upper, max_on_hand, max_order, iteration, policy)
+
+
+def stacked_policies(solutions: list[LostSalesSolution]) -> np.ndarray:
+    """The optimal order tables of several solutions of one lead time as one array (K, n₀, …, n_{L−1}): smaller
+    tables are padded with their edge values, which is what clamping a state to a table's bounds looks up."""
+    if not solutions:
+        raise ValueError("stacked_policies needs at least one solution")
+    shapes = [s.policy.shape for s in solutions]
+    if len({len(s) for s in shapes}) != 1:
+        raise ValueError(f"policies of different lead times cannot be stacked: {shapes}")
+    largest = np.max(shapes, axis=0)
+    return np.stack([np.pad(s.policy, [(0, int(n - k)) for n, k in zip(largest, s.policy.shape)], mode="edge")
+                     for s in solutions])

@@ -4,6 +4,7 @@
   is a sum over models, and Adam is element-wise, so training them together equals training them apart).
 - ``StoreMLPPolicy``: the "vanilla" HDPO network for stores without a warehouse: q = μ·softplus(f(x/μ)).
 - ``BaseStockPolicy``: q = (S − Σ_l x^l)⁺;  ``CappedBaseStockPolicy``: q = min((S − Σ_l x^l)⁺, c).
+- ``TablePolicy``: q = Q[x] looked up in a table over integer states (the lost-sales DP's optimal policy).
 - ``WarehouseMLPPolicy``: one MLP on all stores' and the warehouse's states; store requests are cut back in
   proportion to the warehouse's on hand (``proportional_allocation``), so shipments never exceed stock.
 - ``SerialMLPPolicy`` / ``EchelonStockPolicy``: serial chains; shipment_k <= on hand of location k − 1.
@@ -126,6 +127,29 @@ class CappedBaseStockPolicy(nn.Module):
 
     def forward(self, state: torch.Tensor) -> torch.Tensor:
         return torch.minimum(torch.relu(self.levels[:, None, :] - state.sum(-1)), self.caps[:, None, :])
+
+
+class TablePolicy(nn.Module):
+    """q = table[x⁰, x¹, …, x^{L−1}] for one store with integer states (e.g. the DP-optimal lost-sales policy).
+
+    ``tables`` (M, n₀, n₁, …, n_{L−1}): one table per model; a coordinate beyond its table is clamped to the last
+    entry (the DP lumps on-hand overflow at its bound the same way)."""
+
+    def __init__(self, tables: torch.Tensor):
+        super().__init__()
+        self.register_buffer("table", tables.float().reshape(tables.shape[0], -1))
+        dims = torch.tensor(tables.shape[1:])
+        self.register_buffer("upper", (dims - 1).float())
+        strides = torch.ones_like(dims)
+        strides[:-1] = torch.flip(torch.cumprod(torch.flip(dims[1:], [0]), 0), [0])
+        self.register_buffer("strides", strides)
+
+    def forward(self, state: torch.Tensor) -> torch.Tensor:
+        """state (M, B, 1, L) with integer values → orders (M, B, 1)."""
+        index = torch.minimum(state.round().clamp_min(0.0), self.upper).long()
+        flat = (index * self.strides).sum(-1)  # (M, B, 1)
+        m = flat.shape[0]
+        return torch.gather(self.table, 1, flat.reshape(m, -1)).reshape(flat.shape)
 
 
 def proportional_allocation(requests: torch.Tensor, available: torch.Tensor) -> torch.Tensor:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mdps.inventory.demand import DemandSpec
+from mdps.inventory.plateau import PlateauRule
 from mdps.inventory.validation import check_costs, check_lead_time, check_positive_int
 
 S = TypeVar("S", bound="FromFields")
@@ -26,7 +27,8 @@ class FromFields:
 @dataclass(frozen=True)
 class EvaluationSettings(FromFields):
     """Dev (model selection every ``eval_every`` epochs) and test evaluation: scenario counts and horizons whose
-    first ``*_warmup`` periods are not scored."""
+    first ``*_warmup`` periods are not scored; training stops when the dev cost has plateaued (``PlateauRule``:
+    best dev cost improved by at most ``plateau_tolerance`` over ``plateau_window`` checkpoints)."""
 
     dev_scenarios: int
     dev_periods: int
@@ -35,13 +37,19 @@ class EvaluationSettings(FromFields):
     test_periods: int
     test_warmup: int
     eval_every: int
+    plateau_window: int
+    plateau_tolerance: float
 
     def __post_init__(self) -> None:
         for name in ("dev_scenarios", "dev_periods", "test_scenarios", "test_periods", "eval_every"):
             check_positive_int(name, getattr(self, name))
+        self.plateau_rule()
         if not 0 <= self.dev_warmup < self.dev_periods or not 0 <= self.test_warmup < self.test_periods:
             raise ValueError(f"warm-up must be shorter than the horizon, got dev {self.dev_warmup}/"
                              f"{self.dev_periods}, test {self.test_warmup}/{self.test_periods}")
+
+    def plateau_rule(self) -> PlateauRule:
+        return PlateauRule(self.plateau_window, self.plateau_tolerance)
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,8 @@ class BacklogStore(FromFields):
 
 @dataclass(frozen=True)
 class WarehouseStudy(EvaluationSettings):
-    """One warehouse, S stores, lost demand: GNN and MLP trained with equal Adam steps on several set sizes."""
+    """One warehouse, S stores, lost demand: GNN and MLP trained on several set sizes to a plateau, at most
+    ``steps`` Adam steps, the dev cost measured every ``eval_every`` steps (rounded to whole epochs)."""
 
     stores: int
     small_sizes: tuple[int, ...]

@@ -101,3 +101,12 @@ def test_route_overrides(controls_env):
     assert route_overrides(experiments[:1], {"nosuch": "1"}) == ({"controls/coin": {"nosuch": "1"}}, [])
     with pytest.raises(ConfigError, match="unknown config key 'nosuch'"):
         route_overrides(experiments, {"nosuch": "1"})
+
+
+def test_decide_is_an_optional_budget(tmp_path, capsys):
+    """``decide`` runs only the experiments that define it; where none does, one line and exit 2."""
+    from benchmarks.cli import main
+
+    store = str(tmp_path / "s.sqlite")
+    assert main(["plan", "copg", "--budget", "decide", "--store", store]) == 2
+    assert "no selected experiment has the budget 'decide'" in capsys.readouterr().err

@@ -52,10 +52,13 @@ def test_order_up_to_levels_recovers_a_base_stock_policy():
 def test_settings_read_their_fields_off_any_object_and_validate():
     source = SimpleNamespace(train_scenarios=8, batch_size=4, periods=5, epochs=1, lr=1e-3, hidden=(4,),
                              dev_scenarios=4, dev_periods=5, dev_warmup=1, test_scenarios=4, test_periods=5,
-                             test_warmup=1, eval_every=1, unrelated="ignored")
+                             test_warmup=1, eval_every=1, plateau_window=2, plateau_tolerance=0.0,
+                             unrelated="ignored")
     assert TrainingSettings.of(source).hidden == (4,)
     with pytest.raises(ValueError, match="warm-up"):
         TrainingSettings.of(SimpleNamespace(**{**vars(source), "test_warmup": 5}))
+    with pytest.raises(ValueError, match="plateau window"):
+        TrainingSettings.of(SimpleNamespace(**{**vars(source), "plateau_window": 0}))
     with pytest.raises(ValueError, match="non-empty"):
         StoreGrid(False, (), (1,), 1.0, 5.0, 1.6)
     assert StoreGrid(True, (9.0,), (1,), 1.0, 5.0, 0.0).demand().kind == "poisson"

@@ -67,6 +67,11 @@ class EvaluationFields(CheckedBySettings):
     """Test periods not scored."""
     eval_every: int = 5
     """Epochs between dev evaluations (the learning curves)."""
+    plateau_window: int = 4
+    """Training stops when the best dev cost improved by at most ``plateau_tolerance`` over this many checkpoints
+    (or at the epoch cap)."""
+    plateau_tolerance: float = 0.001
+    """Relative improvement of the best dev cost that counts as a plateau."""
 
 
 @dataclass(frozen=True)
@@ -161,8 +166,8 @@ class GNNConfig(EvaluationFields):
     """Training-set sizes where data efficiency is tested."""
     reference_size: int = 1024
     """The large training set (paper: 8,192)."""
-    steps: int = 200
-    """Adam steps for every size (equal optimisation effort)."""
+    steps: int = 400
+    """Most Adam steps for every size (each model stops earlier when its dev cost has plateaued)."""
     batch_size: int = 128
     """Minibatch size (the whole set when smaller)."""
     periods: int = 50
@@ -181,8 +186,8 @@ class GNNConfig(EvaluationFields):
     """Warehouse lead time."""
     test_periods: int = 300
     """Test horizon."""
-    eval_every: int = 10
-    """Epochs between dev evaluations (scaled so each size is checked about steps/10 times)."""
+    eval_every: int = 20
+    """Adam steps between dev evaluations (rounded to whole epochs; the plateau rule counts these)."""
 
 
 @dataclass(frozen=True)
