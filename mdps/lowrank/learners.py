@@ -88,8 +88,8 @@ class Trace:
 
     suboptimality: np.ndarray
     """V*(ρ) − V^{π_k}(ρ) for k = 0..K−1, (B, K)."""
-    rewards_seen: np.ndarray
-    """How many episodes collected a positive reward, (B,)."""
+    goal_reached: np.ndarray
+    """How many episodes had a return of at least ``goal`` (any positive return when ``goal`` is None), (B,)."""
     refit_seconds: float
     """Wall time spent in representation refits (all seeds together)."""
     plan_seconds: float
@@ -114,12 +114,14 @@ def optimistic_q(spec: LearnerSpec, reward: np.ndarray, counts: np.ndarray, phi:
 
 def run_learner(transitions: np.ndarray, reward: np.ndarray, initial: np.ndarray, true_features: np.ndarray,
                 spec: LearnerSpec, episodes: int, rngs: Sequence[np.random.Generator],
-                generators: Sequence[torch.Generator], fit: FitSettings | None = None) -> Trace:
+                generators: Sequence[torch.Generator], fit: FitSettings | None = None, goal: float | None = None
+                ) -> Trace:
     """Run one learner for K = ``episodes`` on B seeds' MDPs.
 
     transitions (B, H, S, A, S), reward (B, H, S, A), initial (B, S), true_features φ* (B, H, S, A, d); one numpy
     Generator per seed in ``rngs`` (random features, tie-breaking, acting) and one torch Generator per seed in
-    ``generators`` (NCE cold starts). Both are advanced.
+    ``generators`` (NCE cold starts). Both are advanced. ``goal``: the return that counts as reaching the goal in
+    :attr:`Trace.goal_reached` (e.g. the lock's final reward 1, above its distractor rewards); None: any reward.
     """
     fit = fit or FitSettings()
     batch, horizon, num_states, num_actions, _ = transitions.shape
@@ -143,7 +145,7 @@ def run_learner(transitions: np.ndarray, reward: np.ndarray, initial: np.ndarray
     model = np.broadcast_to(negative, transitions.shape).copy() if spec.learned else None
 
     subopt = np.zeros((batch, episodes))
-    rewards_seen = np.zeros(batch)
+    goal_reached = np.zeros(batch)
     refit_seconds = plan_seconds = 0.0
     rows = np.arange(batch)
     for k in range(episodes):
@@ -176,6 +178,6 @@ def run_learner(transitions: np.ndarray, reward: np.ndarray, initial: np.ndarray
             next_state = (u[:, 2 + h, None] > cdf_trans[rows, h, state, action]).sum(-1).clip(max=num_states - 1)
             counts[rows, h, state, action, next_state] += 1.0
             state = next_state
-        rewards_seen += got > 0
+        goal_reached += got > 0 if goal is None else got >= goal
         plan_seconds += time.perf_counter() - start
-    return Trace(subopt, rewards_seen, refit_seconds, plan_seconds)
+    return Trace(subopt, goal_reached, refit_seconds, plan_seconds)

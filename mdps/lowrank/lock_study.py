@@ -18,9 +18,12 @@ from mdps.lowrank.curves import episodes_to, regret_slope
 from mdps.lowrank.learners import FitSettings, LearnerSpec, run_learner
 from mdps.lowrank.mdp import combination_lock
 
-LOCK_LEARNERS: tuple[str, ...] = ("contrastive_ucb", "contrastive_free", "contrastive_onpolicy", "egreedy", "oracle",
-                                  "random_features", "ucbvi")
+LOCK_LEARNERS: tuple[str, ...] = ("contrastive_ucb", "contrastive_free", "contrastive_onpolicy", "no_bonus", "greedy",
+                                  "egreedy", "oracle", "random_features", "ucbvi")
 """The learners of the study, in the order they are run and reported."""
+CONTROL_LEARNERS: tuple[str, ...] = ("no_bonus", "greedy", "egreedy")
+"""Contrastive UCB's learned model without the bonus (β = 0): with its one-step-random collection, greedy (ε = 0),
+and ε-greedy. On a lock that needs directed exploration none of them reaches a 0.1-optimal policy."""
 
 
 def lock_learner_specs(learners: Sequence[str], bonus: float, oracle_bonus: float, epsilon: float,
@@ -30,6 +33,8 @@ def lock_learner_specs(learners: Sequence[str], bonus: float, oracle_bonus: floa
         "contrastive_ucb": LearnerSpec("learned_tied", bonus, "one_step_random"),
         "contrastive_free": LearnerSpec("learned_free", bonus, "one_step_random"),
         "contrastive_onpolicy": LearnerSpec("learned_tied", bonus, "on_policy"),
+        "no_bonus": LearnerSpec("learned_tied", 0.0, "one_step_random"),
+        "greedy": LearnerSpec("learned_tied", 0.0, "on_policy"),
         "egreedy": LearnerSpec("learned_tied", 0.0, "epsilon_greedy", epsilon),
         "oracle": LearnerSpec("oracle", oracle_bonus, "on_policy"),
         "random_features": LearnerSpec("random", bonus, "on_policy"),
@@ -45,11 +50,13 @@ def lock_learner_specs(learners: Sequence[str], bonus: float, oracle_bonus: floa
 
 @dataclass(frozen=True)
 class LockStudy:
-    """The lock (H, A, L latent states per level) and what is run on it."""
+    """The lock (H, A, L latent states per level, distractor reward D) and what is run on it."""
 
     horizon: int
     num_actions: int
     num_latent: int
+    distractor: float
+    """D, paid by wrong actions in good states (0: the plain lock)."""
     episodes: int
     """K."""
     specs: Mapping[str, LearnerSpec]
@@ -80,12 +87,13 @@ def lock_study(study: LockStudy, obs_per_latent: int, lock_rngs: Sequence[np.ran
     One generator per seed in each list: ``lock_rngs`` draw the lock (secret actions, observation labels),
     ``acting_rngs`` the learners' random features and actions, ``fit_generators`` their NCE cold starts; each is
     copied before use (the callers' generators are not advanced). Returns per seed the metrics
-    ``{prefix}{t01, rewards_seen, final_subopt, regret, regret_slope}/<name>``, the wall-clock measures
+    ``{prefix}{t01, goal_reached, final_subopt, regret, regret_slope}/<name>`` (``goal_reached``: episodes that
+    collected the final reward 1), the wall-clock measures
     ``timing/{prefix}{episodes_per_second, refit_seconds}/<name>`` and the series ``{prefix}subopt/<name>``
     (suboptimality per episode, 5 decimals).
     """
-    locks = [combination_lock(study.horizon, study.num_actions, obs_per_latent, rng, study.num_latent)
-             for rng in _numpy_copies(lock_rngs)]
+    locks = [combination_lock(study.horizon, study.num_actions, obs_per_latent, rng, study.num_latent,
+                              study.distractor) for rng in _numpy_copies(lock_rngs)]
     transitions = np.stack([lock.mdp.transitions() for lock in locks])
     reward = np.stack([lock.mdp.reward for lock in locks])
     initial = np.stack([lock.mdp.initial for lock in locks])
@@ -96,14 +104,14 @@ def lock_study(study: LockStudy, obs_per_latent: int, lock_rngs: Sequence[np.ran
     for name, spec in study.specs.items():
         start = time.perf_counter()
         trace = run_learner(transitions, reward, initial, true_features, spec, study.episodes,
-                            _numpy_copies(acting_rngs), _torch_copies(fit_generators), study.fit)
+                            _numpy_copies(acting_rngs), _torch_copies(fit_generators), study.fit, goal=1.0)
         seconds = time.perf_counter() - start
         t01 = episodes_to(trace.suboptimality, study.tolerance)
         regret = np.cumsum(trace.suboptimality, -1)
         for i in range(batch):
             metrics[i].update({
                 f"{prefix}t01/{name}": float(t01[i]),
-                f"{prefix}rewards_seen/{name}": float(trace.rewards_seen[i]),
+                f"{prefix}goal_reached/{name}": float(trace.goal_reached[i]),
                 f"{prefix}final_subopt/{name}": float(trace.suboptimality[i, -1]),
                 f"{prefix}regret/{name}": float(regret[i, -1]),
                 f"{prefix}regret_slope/{name}": regret_slope(trace.suboptimality[i]),

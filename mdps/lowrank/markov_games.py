@@ -53,15 +53,25 @@ class LowRankGame:
 
 
 def random_lowrank_game(num_states: int, num_actions: int, num_opponent_actions: int, rank: int, horizon: int,
-                        rng: np.random.Generator) -> LowRankGame:
-    """φ* rows ∼ Dirichlet(1_d), μ* rows ∼ Dirichlet(1_S), r ∼ U[0,1], ρ uniform."""
+                        rng: np.random.Generator, concentration: float = 1.0, state_reward: bool = False
+                        ) -> LowRankGame:
+    """φ* rows ∼ Dirichlet(α·1_d), μ* rows ∼ Dirichlet(α·1_S) (α = ``concentration``; α < 1 makes the actions'
+    next-state distributions more distinct), ρ uniform. Reward r ∼ U[0,1] per (h, s, a, b), or with
+    ``state_reward`` r_h(s, a, b) = u_h(s), u ∼ U[0,1]: the players then gain only by steering the transitions, which
+    they must learn (the reward is known to the learner), so early play is far from Nash."""
     horizon = check_horizon(horizon)
     num_states = check_positive_int("S", num_states)
     a, b = check_positive_int("A", num_actions), check_positive_int("B", num_opponent_actions)
     rank = check_rank(rank, num_states)
-    phi = rng.dirichlet(np.ones(rank), size=(horizon, num_states, a, b))
-    mu = rng.dirichlet(np.ones(num_states), size=(horizon, rank))
-    reward = rng.uniform(size=(horizon, num_states, a, b))
+    if not concentration > 0:
+        raise ValueError(f"concentration must be > 0, got {concentration}")
+    phi = rng.dirichlet(np.full(rank, concentration), size=(horizon, num_states, a, b))
+    mu = rng.dirichlet(np.full(num_states, concentration), size=(horizon, rank))
+    if state_reward:
+        reward = np.broadcast_to(rng.uniform(size=(horizon, num_states))[:, :, None, None],
+                                 (horizon, num_states, a, b)).copy()
+    else:
+        reward = rng.uniform(size=(horizon, num_states, a, b))
     return LowRankGame(phi, mu, reward, np.full(num_states, 1.0 / num_states))
 
 

@@ -125,7 +125,12 @@ class CombinationLock:
     Each latent state emits one of its m observed states uniformly; observed-state labels are shuffled per level.
     From a good latent state at level h the secret action a*_h leads to a uniformly chosen good latent state,
     every other action to the bad state; the bad state is absorbing. Reward 1 for taking a*_{H−1} in a good
-    state at the last level, 0 elsewhere, so V* = 1 and a uniformly random policy succeeds with prob. A^{−H}.
+    state at the last level, so V* = 1 and a uniformly random policy succeeds with prob. A^{−H}.
+
+    **Anti-shaped** lock (``distractor`` D > 0): in a good state every wrong action also pays D (and still leads to
+    the bad state), so a planner without optimism that knows the reward prefers the immediate D to an untried
+    secret action whose value it does not yet see; the final reward is unchanged (V* = 1, the best distractor
+    return is D). D = 0 is the plain lock.
     The true features are φ*_h(x,a) = q_h(·|z(x),a) ∈ simplex^L and μ*_h(z′,x′) = 1{z(x′)=z′}/m (rank L).
     """
 
@@ -141,13 +146,16 @@ class CombinationLock:
 
 
 def combination_lock(horizon: int, num_actions: int, obs_per_latent: int, rng: np.random.Generator,
-                     num_latent: int = 3) -> CombinationLock:
-    """The lock of :class:`CombinationLock` with L = ``num_latent`` latent states per level (L−1 good)."""
+                     num_latent: int = 3, distractor: float = 0.0) -> CombinationLock:
+    """The lock of :class:`CombinationLock` with L = ``num_latent`` latent states per level (L−1 good) and
+    distractor reward D = ``distractor`` ∈ [0, 1) for wrong actions in good states."""
     horizon = check_horizon(horizon)
     num_actions = check_positive_int("A", num_actions)
     m = check_positive_int("obs_per_latent", obs_per_latent)
     if int(num_latent) != num_latent or num_latent < 2:
         raise ValueError(f"num_latent must be an integer >= 2 (one bad state, at least one good), got {num_latent}")
+    if not 0 <= distractor < 1:
+        raise ValueError(f"distractor reward D must lie in [0, 1), got {distractor}")
     num_states = num_latent * m
     bad = num_latent - 1
     secret = rng.integers(num_actions, size=horizon)
@@ -163,6 +171,8 @@ def combination_lock(horizon: int, num_actions: int, obs_per_latent: int, rng: n
     for h in range(horizon):
         mu[h, latent[h + 1], np.arange(num_states)] = 1.0 / m
     reward = np.zeros((horizon, num_states, num_actions))
+    wrong = np.arange(num_actions)[None, :] != secret[:, None]  # (H, A)
+    reward[:] = distractor * (latent[:horizon] != bad)[:, :, None] * wrong[:, None, :]
     reward[horizon - 1, latent[horizon - 1] != bad, secret[horizon - 1]] = 1.0
     initial = (latent[0] != bad).astype(float)
     initial /= initial.sum()

@@ -1,4 +1,4 @@
-"""The suite end to end at the smoke budget through the CLI (inline executor, temporary store): four verdicts
+"""The suite end to end at the smoke budget through the CLI (inline executor, temporary store): three verdicts
 with statistic, CI, threshold and paper value; bad configs exit 2; the report draws each figure."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from benchmarks.cli import main
 from benchmarks.registry import load_suites
 
 CLAIMS = {"contrastive_ucb.representation_recovery", "contrastive_ucb.sample_efficiency",
-          "contrastive_ucb.onpolicy_failure", "contrastive_ucb.markov_game"}
+          "contrastive_ucb.markov_game"}
 
 
 def test_smoke_verify_and_report(tmp_path, monkeypatch, capsys):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from mdps.lowrank.game_ucb import run_game_ucb
+from mdps.lowrank.game_ucb import run_game_ucb, update_schedule
 from mdps.lowrank.markov_games import (
     best_response_values,
     coarse_correlated_equilibrium,
@@ -67,12 +67,30 @@ def test_markov_game_nash_and_gap_against_brute_force():
 
 
 def test_game_learner_runs_and_gap_is_non_negative():
-    game = random_lowrank_game(4, 2, 2, 2, 2, np.random.default_rng(1))
-    def play():
+    game = random_lowrank_game(4, 2, 2, 2, 2, np.random.default_rng(1), concentration=0.3, state_reward=True)
+    def play(growth: float = 0.0):
         return run_game_ucb(game, 40, [10, 20, 40], np.random.default_rng(0), torch.Generator().manual_seed(0),
-                            dim=2, bonus=0.5, refit_every=20, plan_every=20, restarts=1, steps=30)
+                            dim=2, bonus=0.5, refit_every=20, plan_every=10, restarts=1, steps=30, growth=growth)
 
     trace = play()
-    assert trace.gap.shape == (3,) and np.all(trace.gap >= -1e-9)
+    assert trace.average_gap.shape == trace.last_gap.shape == (3,)
+    assert np.all(trace.average_gap >= -1e-9) and np.all(trace.last_gap >= -1e-9)
+    # the plan of episodes 0..9 is the only one in the first checkpoint: its average is its gap
+    assert trace.average_gap[0] == pytest.approx(trace.last_gap[0])
     again = play()
-    np.testing.assert_array_equal(trace.gap, again.gap)
+    np.testing.assert_array_equal(trace.average_gap, again.average_gap)
+    assert play(growth=0.5).average_gap.shape == (3,)
+
+
+def test_update_schedule_is_periodic_then_geometric():
+    assert sorted(update_schedule(25, 0.0, 120)) == [25, 50, 75, 100]
+    assert sorted(update_schedule(50, 0.25, 700)) == [50, 100, 150, 200, 250, 313, 392, 490, 613]
+    with pytest.raises(ValueError):
+        update_schedule(0, 0.1, 10)
+
+
+def test_state_reward_game_pays_per_state():
+    game = random_lowrank_game(5, 3, 2, 2, 3, np.random.default_rng(2), concentration=0.3, state_reward=True)
+    assert np.all(game.reward == game.reward[..., :1, :1])
+    with pytest.raises(ValueError, match="concentration"):
+        random_lowrank_game(5, 3, 2, 2, 3, np.random.default_rng(2), concentration=0.0)

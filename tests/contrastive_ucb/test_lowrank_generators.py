@@ -84,6 +84,27 @@ def test_combination_lock_value_and_secret_path(horizon, actions, m):
     assert policy_values(p, mdp.reward, uniform)[0] @ mdp.initial == pytest.approx(actions ** -horizon)
 
 
+@pytest.mark.parametrize("distractor", [0.05, 0.3])
+def test_anti_shaped_lock_pays_the_distractor_and_keeps_the_optimum(distractor):
+    """Wrong actions in good states pay D and lead to the bad state; the secret path still earns 1 = V*, the best
+    wrong first move earns D; bad states pay nothing; the transitions are those of the plain lock."""
+    lock = combination_lock(4, 3, 2, np.random.default_rng(5), distractor=distractor)
+    plain = combination_lock(4, 3, 2, np.random.default_rng(5))
+    mdp, bad = lock.mdp, 2
+    np.testing.assert_array_equal(mdp.transitions(), plain.mdp.transitions())
+    q, v = optimal_values(mdp.transitions(), mdp.reward)
+    assert v[0] @ mdp.initial == pytest.approx(1.0)
+    for h in range(4):
+        good = lock.latent[h] != bad
+        wrong = np.arange(3) != lock.secret[h]
+        np.testing.assert_array_equal(mdp.reward[h][np.ix_(good, wrong)], distractor)
+        np.testing.assert_array_equal(mdp.reward[h][~good], 0.0)
+        np.testing.assert_allclose(q[h][np.ix_(good, wrong)], distractor)  # D, then the dead state
+        assert np.all(q[h, good].argmax(-1) == lock.secret[h])
+    with pytest.raises(ValueError, match="distractor"):
+        combination_lock(4, 3, 2, np.random.default_rng(5), distractor=1.0)
+
+
 def test_lock_rank_is_number_of_latents():
     lock = combination_lock(3, 4, 5, np.random.default_rng(1))
     p = lock.mdp.transitions()

@@ -73,7 +73,7 @@ def test_oracle_and_tabular_ucbvi_open_a_short_lock():
     assert np.all(episodes_to(oracle.suboptimality, 0.1) < 300)
     tabular = run_learner(*args, LearnerSpec("tabular", 0.1, "on_policy"), 300, *_generators([0, 1]))
     assert np.all(episodes_to(tabular.suboptimality, 0.1) < 300)
-    assert np.all(tabular.rewards_seen > 0)
+    assert np.all(tabular.goal_reached > 0)
 
 
 def test_learner_is_deterministic_and_batch_independent():
@@ -108,7 +108,7 @@ def test_lock_study_copies_the_generators_and_keys_timings_apart():
     from mdps.lowrank.lock_study import LockStudy, lock_study
 
     same = LearnerSpec("tabular", 0.1, "on_policy")
-    study = LockStudy(3, 2, 3, 20, {"first": same, "second": same}, FitSettings(), 0.1)
+    study = LockStudy(3, 2, 3, 0.05, 20, {"first": same, "second": same}, FitSettings(), 0.1)
     rngs, generators = _generators([0, 1])
     lock_rngs = [np.random.default_rng([s, 2]) for s in (0, 1)]
     before = [g.bit_generator.state for g in rngs + lock_rngs]
@@ -117,6 +117,6 @@ def test_lock_study_copies_the_generators_and_keys_timings_apart():
     for metrics, series in pairs:
         assert series["subopt/first"] == series["subopt/second"]
         assert metrics["regret/first"] == metrics["regret/second"]
-        assert {k.split("/")[0] for k in metrics} == {"t01", "rewards_seen", "final_subopt", "regret",
+        assert {k.split("/")[0] for k in metrics} == {"t01", "goal_reached", "final_subopt", "regret",
                                                       "regret_slope", "timing"}
     assert pairs[0][1]["subopt/first"] != pairs[1][1]["subopt/first"]  # seeds differ

@@ -23,9 +23,10 @@ from benchmarks.stats import (
     mean_interval,
     one_sided_bounds,
     paired_one_sided_bounds,
+    per_seed_slopes,
     slope_interval,
 )
-from mdps.lowrank.lock_study import LOCK_LEARNERS
+from mdps.lowrank.lock_study import CONTROL_LEARNERS, LOCK_LEARNERS
 
 THRESHOLDS = {
     "exact_sin_max": 1e-2,             # exact-expectation fit recovers span φ* (Lemma 3.1) ...
@@ -35,14 +36,15 @@ THRESHOLDS = {
     "tv_at_1e6_max": 0.02,
     "random_sin_min": 0.99,            # control: random features do not span φ*
     "oracle_t01_max": 400,             # oracle LSVI-UCB is 0.1-optimal by episode 400 (spec)
-    "gap_slope_band": (-0.75, -0.25),  # K^{-1/2} ± 0.25 for the duality gap (Thm 5.3)
-    "nash_gap_max": 1e-7,              # the exact Nash LP has gap 0 (solver residual: exact)
+    "gap_slope_max": -0.4,             # (1/K)·Σ_k gap_k falls like K^{-1/2} (Thm 5.3): slope ≤ −0.4, one-sided
+    "nash_gap_max": 1e-7,              # control: the exact Nash LP has gap 0 (solver residual: exact)
+    "first_gap_min_ratio": 0.5,        # precondition: early averaged gap ≥ ½ of uniform play's (not a noise floor)
 }
 PAPER = {
     "representation_recovery": "Lemma 3.1 / Thm: rate N^{-1/2}; pilot −0.50 (TV −0.51)",
-    "sample_efficiency": "Õ(1/ε²) sample complexity (Thm 4.3); pilot t₀.₁ 609–1400 of K = 3000",
-    "onpolicy_failure": "pilot: on-policy never reached at H = 10 in 3000 episodes",
-    "markov_game": "Õ(K^{-1/2}) (Thm 5.3); not piloted",
+    "sample_efficiency": "Õ(1/ε²) sample complexity (Thm 4.3); probe on the anti-shaped lock: t₀.₁ 750, 450 of "
+                         "K = 1500 (oracle 179, controls never)",
+    "markov_game": "(1/K)·Σ_k gap_k = Õ(K^{-1/2}) (Thm 5.3); not piloted",
 }
 PILOT = {
     "slopes": "−0.50, −0.51",
@@ -50,12 +52,18 @@ PILOT = {
     "contrastive_t01": "609–1400",
     "oracle_t01": "112–118",
     "width_h6_m10": "400–500 vs 806–901",
+    "probe_anti_shaped": "D = 0.05, K = 1500, 2 seeds: Contrastive UCB 750, 450; oracle 179; both controls never",
+    "onpolicy": "on the plain lock the pilot's on-policy variant never reached at H = 10 in 3000 episodes",
 }
 CONTROLS = {
     "representation_recovery": ("random simplex features stay far from span φ* (sin θ_max > 0.99 in every seed): "
                                 "the subspace distance can tell a wrong representation from the right one",),
-    "sample_efficiency": ("β = 0 + ε-greedy (the same learned model without the bonus) never observes the reward "
-                          "within K episodes, in every seed: the lock needs directed exploration",),
+    "sample_efficiency": ("the same learned model without the bonus (β = 0) — with Contrastive UCB's one-step-random "
+                          "collection, greedy (ε = 0) and ε-greedy — never reaches a 0.1-optimal policy within K, in "
+                          "any seed: the anti-shaped lock needs the bonus",),
+    "markov_game": ("the exact Nash equilibrium by LP has duality gap 0 (the gap evaluator is exact), and the "
+                    "averaged gap at the first checkpoint is at least half that of uniform play (the measured "
+                    "range is not a noise floor)",),
 }
 SCOPE = ("The paper's own experiments are Atari-100k with SPR-UCB (an SPR loss); this suite tests the theory on "
          "low-rank MDPs where the true representation is known.")
@@ -79,6 +87,20 @@ def best_ucbvi(runs: Sequence[RunRecord], prefix: str = "") -> tuple[str, list[f
     ucbvi = {k: v for k, v in per_learner(runs, "t01", prefix).items() if k.startswith("ucbvi@")}
     best = min(ucbvi, key=lambda k: np.mean(ucbvi[k]))
     return best, ucbvi[best]
+
+
+def tuning_at_grid_end(runs: Sequence[RunRecord], best: str, prefix: str = "") -> tuple[str, str]:
+    """Whether UCBVI's tuning grid brackets its best constant c: holds when the best c is inside the grid or is
+    c = 0 (the end of the parameter range); inconclusive when it is the largest c, or the smallest c > 0, of the
+    grid (a c beyond the grid might do better: extend the grid)."""
+    grid = sorted(float(k.partition("@")[2]) for k in per_learner(runs, "t01", prefix) if k.startswith("ucbvi@"))
+    c = float(best.partition("@")[2])
+    if len(grid) > 1 and c == grid[-1]:
+        return "inconclusive", f"best UCBVI c = {c:g} is the largest of the grid {grid}: extend the grid"
+    if len(grid) > 1 and c == grid[0] and c > 0:
+        return "inconclusive", f"best UCBVI c = {c:g} is the smallest of the grid {grid}: extend the grid"
+    where = "c = 0, the end of the parameter range" if c == 0 else "inside the grid"
+    return "holds", f"best UCBVI c = {c:g} ({where}; grid {grid})"
 
 
 def every_seed(ok: Sequence[bool], what: str) -> tuple[str, str]:
@@ -169,69 +191,100 @@ def check_representation(results: Mapping[str, list[RunRecord]]) -> Verdict:
 
 def _width_comparison(wide: Sequence[RunRecord], parts: dict, reasons: dict, details: dict) -> list[str]:
     """Contrastive UCB vs tuned UCBVI at each lock width m: one-sided bounds of the paired per-seed difference of
-    t₀.₁ (the learners share seeds); the widest m decides ``beats_ucbvi_at_widest``. Returns one sentence per m."""
+    t₀.₁ (the learners share seeds); the widest m decides ``beats_ucbvi_at_widest``, with UCBVI's tuning grid
+    required to bracket its best c there. Returns one sentence per m."""
     widths = sorted(wide[0].config["widths"])
     text = []
     for m in widths:
         name, t_ucbvi = best_ucbvi(wide, f"m{m}/")
         t_con = values(wide, f"m{m}/t01/contrastive_ucb")
         diff = paired_one_sided_bounds(t_con, t_ucbvi)
+        tuning = tuning_at_grid_end(wide, name, f"m{m}/")
         details[f"width_m{m}"] = {"contrastive": t_con, "ucbvi": t_ucbvi, "ucbvi_tuned": name,
+                                  "ucbvi_mean_t01": {k: float(np.mean(v)) for k, v in
+                                                     per_learner(wide, "t01", f"m{m}/").items() if "@" in k},
                                   "difference": {"mean": diff.value, "bounds": list(diff.ci)}}
         text.append(f"m = {m}: Contrastive UCB {np.mean(t_con):.0f} vs {name} {np.mean(t_ucbvi):.0f} "
-                    f"(paired difference {fmt(diff)})")
+                    f"(paired difference {fmt(diff)}; {tuning[1]})")
         if m == widths[-1]:
             _record(parts, reasons, "beats_ucbvi_at_widest", decide_claim(diff, 0.0, "below"))
+            _record(parts, reasons, "ucbvi_grid_brackets_best", tuning)
     return text
 
 
+def _lock_controls(t01: Mapping[str, list[float]], episodes: int, parts: dict, reasons: dict) -> list[str]:
+    """The β = 0 controls: each must stay above 0.1-optimal for all K episodes in every seed, else invalid."""
+    present = [name for name in CONTROL_LEARNERS if name in t01]
+    if not present:
+        _record(parts, reasons, "control_no_bonus", ("inconclusive", "no β = 0 control was run"))
+    for name in present:
+        solved = [t for t in t01[name] if t < episodes]
+        _record(parts, reasons, f"control_{name}",
+                control(not solved, f"{name} (β = 0) t₀.₁ per seed {t01[name]} (K = {episodes}: never)"))
+    return [name for name in present if parts[f"control_{name}"] == "invalid"]
+
+
+def _observations(t01: Mapping[str, list[float]], goal: Mapping[str, list[float]], episodes: int) -> str:
+    """Learners reported but not judged: on-policy Contrastive UCB (the pilot's on-policy failure, retired as a
+    claim), free-table features, random features."""
+    notes = {"contrastive_onpolicy": "on-policy Contrastive UCB", "contrastive_free": "free-table Contrastive UCB",
+             "random_features": "LSVI-UCB with random features"}
+    text = [f"{label} t₀.₁ {t01[name]} (goal reached in {goal[name]} episodes)"
+            for name, label in notes.items() if name in t01]
+    if "contrastive_onpolicy" in t01:
+        reached = sum(t < episodes for t in t01["contrastive_onpolicy"])
+        text.append(f"the pilot's on-policy failure ({PILOT['onpolicy']}) {'did not replicate' if reached else 'held'}"
+                    f" here: {reached} of {len(t01['contrastive_onpolicy'])} seeds reached")
+    return "; ".join(text)
+
+
 def check_sample_efficiency(results: Mapping[str, list[RunRecord]]) -> Verdict:
-    """Decided by t₀.₁ (episodes until π_k is 0.1-optimal; K if never). Control: β = 0 + ε-greedy never observes
-    the reward in any seed (else invalid: the lock does not need the bonus). Parts: oracle LSVI-UCB's mean t₀.₁ at
-    most 400 (one-sided bounds); Contrastive UCB reaches before K in every seed; at the widest lock of lock_width
-    Contrastive UCB needs fewer episodes than tuned UCBVI (one-sided bounds of the paired difference)."""
+    """Decided by t₀.₁ (episodes until π_k is 0.1-optimal; K if never) on the anti-shaped lock (a wrong action in a
+    good state pays D and leads to the dead state). Controls: the learned model without the bonus (β = 0; with
+    one-step-random collection, greedy, ε-greedy) never reaches a 0.1-optimal policy within K in any seed (else
+    invalid: the control solved the lock). Parts: oracle LSVI-UCB's mean t₀.₁ at most 400 (one-sided bounds);
+    Contrastive UCB reaches before K in every seed; at the widest lock of lock_width Contrastive UCB needs fewer
+    episodes than tuned UCBVI (one-sided bounds of the paired difference), with UCBVI's grid bracketing its best c."""
     runs = sorted(results["contrastive_ucb/lock"], key=lambda r: r.seed)
     wide = sorted(results["contrastive_ucb/lock_width"], key=lambda r: r.seed)
     config = runs[0].config
     episodes = config["episodes"]
-    t01, seen = per_learner(runs, "t01"), per_learner(runs, "rewards_seen")
+    t01, goal = per_learner(runs, "t01"), per_learner(runs, "goal_reached")
     parts: dict[str, str] = {}
     reasons: dict[str, str] = {}
-    if "egreedy" in seen:
-        _record(parts, reasons, "control_egreedy_never_sees_reward",
-                control(max(seen["egreedy"]) == 0, f"β = 0 + ε-greedy saw the reward in {seen['egreedy']} episodes"))
-    else:
-        _record(parts, reasons, "control_egreedy_never_sees_reward", ("inconclusive", "control not run"))
+    solved_by = _lock_controls(t01, episodes, parts, reasons)
     oracle = one_sided_bounds(t01["oracle"])
     _record(parts, reasons, "oracle_fast", decide_claim(oracle, THRESHOLDS["oracle_t01_max"], "below"))
     _record(parts, reasons, "contrastive_reaches",
             every_seed([t < episodes for t in t01["contrastive_ucb"]], f"Contrastive UCB t₀.₁ < K = {episodes}"))
     random_successes = episodes * float(config["num_actions"]) ** -config["horizon"]
-    details: dict = {"K": episodes, "seeds": len(runs), "expected_random_successes": random_successes,
-                     "t01": t01, "regret_slope": per_learner(runs, "regret_slope"), "rewards_seen": seen}
+    details: dict = {"K": episodes, "distractor": config.get("distractor"), "seeds": len(runs),
+                     "expected_random_successes": random_successes, "t01": t01, "goal_reached": goal,
+                     "regret_slope": per_learner(runs, "regret_slope")}
     ucbvi_name, ucbvi_t = best_ucbvi(runs)
     details["ucbvi_tuned_H10"] = ucbvi_name
     width_text = _width_comparison(wide, parts, reasons, details)
+    observations = _observations(t01, goal, episodes)
     status = combine_parts(list(parts.values()))
-    details.update({"parts": parts, "reasons": reasons})
+    details.update({"parts": parts, "reasons": reasons, "observations": observations})
     contrastive = mean_interval(t01["contrastive_ucb"])
     explanation = (
-        ("INVALID: the control failed — β = 0 + ε-greedy (same learned model, no bonus) observed the reward in "
-         f"{seen['egreedy']} episodes and reached t₀.₁ {t01['egreedy']}, so the lock as built does not need the "
-         "bonus and these runs cannot credit Contrastive UCB's sample efficiency to its exploration bonus "
-         "(a lock that needs it: issue #19). " if parts["control_egreedy_never_sees_reward"] == "invalid" else "")
-        + f"H = {config['horizon']}, m = {config['obs_per_latent']}, K = {episodes}: "
-        f"Contrastive UCB t₀.₁ {fmt(contrastive)} per seed {t01['contrastive_ucb']} "
-        f"({parts['contrastive_reaches']}; pilot {PILOT['contrastive_t01']}; refits every {config['refit_every']} "
-        f"episodes, so t₀.₁ falls on refit episodes); oracle LSVI-UCB {fmt(oracle)} (one-sided bounds; "
-        f"{parts['oracle_fast']} vs ≤ {THRESHOLDS['oracle_t01_max']}; pilot {PILOT['oracle_t01']}); tuned UCBVI "
-        f"({ucbvi_name}) {np.mean(ucbvi_t):.0f} at this width; LSVI-UCB with random features "
-        f"{np.mean(t01.get('random_features', [np.nan])):.0f}; uniformly random actions expect "
-        f"{random_successes:.1e} successes in K episodes. Second-half regret slopes "
+        (f"INVALID (control solved the lock): {', '.join(solved_by)} — the learned model without the bonus — "
+         f"reached a 0.1-optimal policy within K ({'; '.join(reasons[f'control_{n}'] for n in solved_by)}), so these "
+         "runs cannot credit Contrastive UCB's success to its bonus. " if solved_by else "")
+        + f"Anti-shaped lock H = {config['horizon']}, m = {config['obs_per_latent']}, D = {config.get('distractor')}, "
+        f"K = {episodes}: Contrastive UCB t₀.₁ {fmt(contrastive)} per seed {t01['contrastive_ucb']} "
+        f"({parts['contrastive_reaches']}; probe {PILOT['probe_anti_shaped']}; refits every "
+        f"{config['refit_every']} episodes, so t₀.₁ falls on refit episodes); controls (β = 0) t₀.₁ "
+        + ", ".join(f"{n} {t01[n]}" for n in CONTROL_LEARNERS if n in t01)
+        + f"; oracle LSVI-UCB {fmt(oracle)} (one-sided bounds; {parts['oracle_fast']} vs ≤ "
+        f"{THRESHOLDS['oracle_t01_max']}; pilot {PILOT['oracle_t01']}); tuned UCBVI ({ucbvi_name}) "
+        f"{np.mean(ucbvi_t):.0f} at this width; uniformly random actions expect {random_successes:.1e} successes in K "
+        "episodes. Second-half regret slopes "
         + ", ".join(f"{n} {np.mean(v):.2f}" for n, v in details["regret_slope"].items())
         + f". Lock at H = {wide[0].config['horizon']}: " + "; ".join(width_text)
-        + f" ({parts.get('beats_ucbvi_at_widest', 'not run')}; pilot at H = 6, m = 10: {PILOT['width_h6_m10']}). "
-        + SCOPE)
+        + f" ({parts.get('beats_ucbvi_at_widest', 'not run')}; pilot on the plain lock at H = 6, m = 10: "
+        f"{PILOT['width_h6_m10']}). Observations (not judged): {observations or 'none run'}. {SCOPE}")
     return Verdict(
         claim="contrastive_ucb.sample_efficiency", status=status,
         statistic="Contrastive UCB episodes to a 0.1-optimal policy (t₀.₁, mean over seeds, t-interval)",
@@ -239,63 +292,63 @@ def check_sample_efficiency(results: Mapping[str, list[RunRecord]]) -> Verdict:
         paper_value=PAPER["sample_efficiency"], details=details, explanation=explanation)
 
 
-def check_onpolicy_failure(results: Mapping[str, list[RunRecord]]) -> Verdict:
-    """The pilot's finding on what fails without one-step-random collection: purely on-policy Contrastive UCB
-    never reaches a 0.1-optimal policy within K at H = 10 (mean t₀.₁, censored at K: lower bound ≥ K − ½), while
-    oracle LSVI-UCB reaches before K in every seed."""
-    runs = sorted(results["contrastive_ucb/lock"], key=lambda r: r.seed)
-    episodes = runs[0].config["episodes"]
-    t01, seen = per_learner(runs, "t01"), per_learner(runs, "rewards_seen")
-    onpolicy = one_sided_bounds(t01["contrastive_onpolicy"])
-    parts: dict[str, str] = {}
-    reasons: dict[str, str] = {}
-    _record(parts, reasons, "onpolicy_never_reaches", decide_claim(onpolicy, episodes - 0.5, "above"))
-    _record(parts, reasons, "oracle_reaches",
-            every_seed([t < episodes for t in t01["oracle"]], f"oracle LSVI-UCB t₀.₁ < K = {episodes}"))
-    details = {"t01_onpolicy": t01["contrastive_onpolicy"], "t01_oracle": t01["oracle"],
-               "rewards_seen_onpolicy": seen["contrastive_onpolicy"], "K": episodes, "parts": parts,
-               "reasons": reasons}
-    comparison = ""
-    if "egreedy" in seen:
-        details.update({"rewards_seen_egreedy": seen["egreedy"], "t01_egreedy": t01["egreedy"]})
-        comparison = (f"; for comparison (judged in sample_efficiency), β = 0 + ε-greedy "
-                      f"(ε = {runs[0].config['epsilon']}): t₀.₁ {t01['egreedy']}, reward in {seen['egreedy']} episodes")
-    return Verdict(
-        claim="contrastive_ucb.onpolicy_failure", status=combine_parts(list(parts.values())),
-        statistic="on-policy Contrastive UCB t₀.₁ (K = never; mean over seeds, one-sided bounds)",
-        value=onpolicy.value, ci=onpolicy.ci, threshold=episodes - 0.5, paper_value=PAPER["onpolicy_failure"],
-        details=details,
-        explanation=(f"on-policy collection: t₀.₁ {fmt(onpolicy)} of K = {episodes} per seed "
-                     f"{t01['contrastive_onpolicy']} (reward collected in {seen['contrastive_onpolicy']} episodes; "
-                     f"{parts['onpolicy_never_reaches']})" + comparison
-                     + f"; oracle LSVI-UCB (on-policy) t₀.₁ {t01['oracle']} ({parts['oracle_reaches']}). Where the "
-                     f"pilot's failure does not reproduce, the likely mechanism (not isolated) is the learned model's "
-                     f"predictions for untried (s,a) with the reward known to the planner, exact negatives, cold "
-                     f"restarts and tied features. A finding of the pilot, not a claim of the paper. {SCOPE}"))
+def second_half(checkpoints: Sequence[float]) -> np.ndarray:
+    """The checkpoints in the second half of the log-K range (K ≥ √(K_first·K_last)); the slope there is reported
+    beside the decisive full-range slope (an observation on the late rate, not a verdict)."""
+    k = np.asarray(checkpoints, dtype=float)
+    return k >= np.sqrt(k[0] * k[-1]) * (1 - 1e-12)
 
 
 def check_markov_game(results: Mapping[str, list[RunRecord]]) -> Verdict:
-    """The duality gap of the output policies falls like K^{−1/2}: the t-interval over seeds of the per-seed
-    log-log slopes of the gap vs K lies inside [−0.75, −0.25] (K^{−1/2} ± 0.25); the exact Nash LP has gap 0."""
+    """Thm 5.3: the episode-averaged duality gap (1/K)·Σ_{k<K} gap_k falls like K^{−1/2}, read over every
+    checkpoint K (the second-half slope is reported beside it, not judged). One-sided: holds when the upper 95%
+    bound of the mean per-seed log-log slope is ≤ −0.4, fails when its lower 95% bound is > −0.4. Controls: the
+    exact Nash LP has gap ≤ 1e-7 (the evaluator is exact), and the mean averaged gap at the first checkpoint is at
+    least half the uniform-play gap (else invalid: the range is a noise floor)."""
     runs = sorted(results["contrastive_ucb/game"], key=lambda r: r.seed)
-    band = THRESHOLDS["gap_slope_band"]
-    slope = slope_interval(runs[0].series["checkpoints"], [r.series["gap"] for r in runs])
+    threshold = THRESHOLDS["gap_slope_max"]
+    checkpoints = np.asarray(runs[0].series["checkpoints"], dtype=float)
+    used = second_half(checkpoints)
+    gaps = np.asarray([r.series["gap"] for r in runs])
+    slope = slope_interval(checkpoints, gaps, confidence=0.90)
+    late = slope_interval(checkpoints[used], gaps[:, used], confidence=0.90) if used.sum() >= 2 else None
     nash_gap = max(values(runs, "nash_gap"))
+    first, final, uniform = values(runs, "first_gap"), values(runs, "final_gap"), values(runs, "uniform_gap")
+    ratio = float(np.mean(first) / np.mean(uniform))
     parts: dict[str, str] = {}
     reasons: dict[str, str] = {}
-    _record(parts, reasons, "slope_band", in_band(slope, band))
-    _record(parts, reasons, "nash_lp_exact", ("holds" if nash_gap < THRESHOLDS["nash_gap_max"] else "fails",
-                                              f"max gap of the exact Nash LP {nash_gap:.1e} (exact)"))
-    first, final, uniform = values(runs, "first_gap"), values(runs, "final_gap"), values(runs, "uniform_gap")
-    checkpoints = runs[0].series["checkpoints"]
+    _record(parts, reasons, "control_nash_lp_exact",
+            control(nash_gap < THRESHOLDS["nash_gap_max"], f"max gap of the exact Nash LP {nash_gap:.1e}"))
+    _record(parts, reasons, "control_early_gap_large",
+            control(ratio >= THRESHOLDS["first_gap_min_ratio"], f"mean averaged gap at the first checkpoint / "
+                    f"uniform-play gap = {ratio:.2f} (≥ {THRESHOLDS['first_gap_min_ratio']})"))
+    _record(parts, reasons, "slope", decide_claim(slope, threshold, "below"))
+    status = combine_parts(list(parts.values()))
+    last = [r.series["last_gap"][-1] for r in runs if "last_gap" in r.series]
+    window = f"K ∈ [{checkpoints[used][0]:.0f}, {checkpoints[-1]:.0f}]"
+    plateau = [r.seed for r in runs if r.series["gap"][-1] > 0.8 * r.series["gap"][-2]]
     return Verdict(
-        claim="contrastive_ucb.markov_game", status=combine_parts(list(parts.values())),
-        statistic="log-log slope of the duality gap vs K (per-seed fits, t-interval over seeds)", value=slope.value,
-        ci=slope.ci, threshold=-0.5, paper_value=PAPER["markov_game"],
-        details={"per_seed_slope": values(runs, "gap_slope"), "first_gap": first, "final_gap": final,
-                 "uniform_gap": uniform, "nash_gap_max": nash_gap, "parts": parts, "reasons": reasons,
-                 "band": list(band)},
-        explanation=(f"gap slope {fmt(slope)} ({parts['slope_band']} vs band {list(band)} around −1/2; "
-                     f"{reasons['slope_band']}); gap {np.mean(first):.3g} at K = {checkpoints[0]:.0f} → "
-                     f"{np.mean(final):.3g} at K = {checkpoints[-1]:.0f} (uniform policies: {np.mean(uniform):.3g}); "
-                     f"exact Nash by LP has gap ≤ {nash_gap:.1e}; {len(runs)} seeds. Not piloted. {SCOPE}"))
+        claim="contrastive_ucb.markov_game", status=status,
+        statistic="log-log slope of the episode-averaged duality gap (1/K)·Σ_k gap_k vs K over the second half of "
+                  "log K (per-seed fits; mean with both one-sided 95% bounds)", value=slope.value, ci=slope.ci,
+        threshold=threshold, paper_value=PAPER["markov_game"],
+        details={"per_seed_slope": per_seed_slopes(checkpoints, gaps).tolist(),
+                 "second_half_slope": None if late is None else {
+                     "window": [float(checkpoints[used][0]), float(checkpoints[-1])], "mean": late.value,
+                     "bounds": list(late.ci), "per_seed": per_seed_slopes(checkpoints[used], gaps[:, used]).tolist()},
+                 "seeds_levelling_off": plateau,
+                 "first_gap": first, "final_gap": final, "final_last_iterate_gap": last, "uniform_gap": uniform,
+                 "first_over_uniform": ratio, "nash_gap_max": nash_gap, "parts": parts, "reasons": reasons,
+                 "checkpoints": checkpoints.tolist()},
+        explanation=(("INVALID: " + "; ".join(reasons[k] for k in parts if k.startswith("control")
+                                              and parts[k] == "invalid") + ". " if status == "invalid" else "")
+                     + f"slope of the averaged gap over K ∈ [{checkpoints[0]:.0f}, {checkpoints[-1]:.0f}]: "
+                     f"{fmt(slope)} (one-sided bounds; {parts['slope']} vs ≤ {threshold}; K^{{-1/2}} is −0.5); "
+                     f"observed, not judged: over the second half {window} "
+                     f"{fmt(late) if late is not None else 'n/a'}; seeds whose averaged gap fell by less than 20% "
+                     f"over the last doubling of K: {plateau or 'none'}; averaged gap "
+                     f"{np.mean(first):.3g} at "
+                     f"K = {checkpoints[0]:.0f} → {np.mean(final):.3g} at K = {checkpoints[-1]:.0f} (uniform play "
+                     f"{np.mean(uniform):.3g}; last iterate at K = {checkpoints[-1]:.0f}: "
+                     f"{np.mean(last) if last else float('nan'):.3g}); exact Nash by LP has gap ≤ {nash_gap:.1e}; "
+                     f"{len(runs)} seeds. Not piloted. {SCOPE}"))

@@ -3,13 +3,16 @@
 - ``representation``: random low-rank MDP (S = 30, A = 4, d = 5, uniform P⁻). NCE with exact negatives fit on
   exact expectations and on N sampled transitions, N ∈ [1e4, 1e7]; sin θ_max(span φ̂, span φ*), mean TV(P̂, P);
   rank-d SVD of the empirical P and random features as baselines (:mod:`mdps.lowrank.recovery`).
-- ``lock``: combination lock (H = 10, A = 4, 3 latent states × m = 5 observed states), K = 3000: Contrastive UCB
-  (tied features, one-step-random collection), its on-policy variant, β = 0 + ε-greedy, oracle LSVI-UCB with φ*,
-  LSVI-UCB with random features, tabular UCBVI over a grid of bonus constants (:mod:`mdps.lowrank.lock_study`).
-- ``lock_width``: the lock at H = 6 with more observed states per latent (m = 10 at quick): Contrastive UCB vs
-  tuned UCBVI.
-- ``game``: random low-rank zero-sum Markov game; Contrastive UCB for games (optimistic and pessimistic Q, CCE per
-  state by LP); duality gap of the output policies vs K, exact Nash by LP (:mod:`mdps.lowrank.game_ucb`).
+- ``lock``: anti-shaped combination lock (H = 10, A = 4, 3 latent states × m = 5 observed states; a wrong action in
+  a good state pays D = 0.05 and leads to the dead state): Contrastive UCB (tied features, one-step-random
+  collection), its on-policy variant (an observation), the β = 0 controls (one-step-random, greedy, ε-greedy),
+  oracle LSVI-UCB with φ*, LSVI-UCB with random features, tabular UCBVI over a grid of bonus constants
+  (:mod:`mdps.lowrank.lock_study`).
+- ``lock_width``: the anti-shaped lock at H = 6 with more observed states per latent (m = 20 at quick): Contrastive
+  UCB vs tuned UCBVI.
+- ``game``: random low-rank zero-sum Markov game with a state-only reward; Contrastive UCB for games (optimistic
+  and pessimistic Q, CCE per state by LP); the episode-averaged duality gap (1/K)·Σ_k gap_k vs K, exact Nash by LP
+  (:mod:`mdps.lowrank.game_ucb`).
 """
 from __future__ import annotations
 
@@ -85,20 +88,23 @@ class LockConfig:
     """m, observed states per latent state (S = num_latent · m per level)."""
     num_latent: int = 3
     """Latent states per level (one of them the absorbing bad state)."""
-    episodes: int = 3000
-    """K."""
-    learners: tuple[str, ...] = ("contrastive_ucb", "contrastive_onpolicy", "egreedy", "oracle", "random_features",
-                                 "ucbvi")
-    """Which learners to run (subset of contrastive_ucb, contrastive_free, contrastive_onpolicy, egreedy, oracle,
-    random_features, ucbvi)."""
+    distractor: float = 0.05
+    """D, the reward of a wrong action in a good state (anti-shaped lock; 0 is the plain lock)."""
+    episodes: int = 1500
+    """K (the independent probe's K)."""
+    learners: tuple[str, ...] = ("contrastive_ucb", "contrastive_onpolicy", "no_bonus", "greedy", "egreedy", "oracle",
+                                 "random_features", "ucbvi")
+    """Which learners to run (subset of mdps.lowrank.lock_study.LOCK_LEARNERS). The β = 0 controls: ``no_bonus``
+    (one-step-random collection), ``greedy`` (ε = 0), ``egreedy``."""
     bonus: float = 1.0
     """β of Contrastive UCB and of LSVI-UCB with random features."""
     oracle_bonus: float = 1.0
     """β of oracle LSVI-UCB."""
     epsilon: float = 0.1
-    """ε of the β = 0 baseline."""
-    ucbvi_bonuses: tuple[float, ...] = (0.03, 0.1, 0.3)
-    """Grid of UCBVI bonus constants c; the check uses the best (lowest mean t₀.₁) — tuned in UCBVI's favour."""
+    """ε of the β = 0 + ε-greedy control."""
+    ucbvi_bonuses: tuple[float, ...] = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0)
+    """Grid of UCBVI bonus constants c; the check uses the best (lowest mean t₀.₁) — tuned in UCBVI's favour — and
+    requires the best to lie inside the grid (or at c = 0, the end of the range)."""
     feature_dim: int = 4
     """d̂ of the learned and random features."""
     refit_every: int = 50
@@ -123,6 +129,8 @@ class LockConfig:
         for name in ("bonus", "oracle_bonus"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not 0 <= self.distractor < 1:
+            raise ValueError(f"distractor must lie in [0, 1), got {self.distractor}")
         if not 0 <= self.epsilon <= 1:
             raise ValueError(f"epsilon must lie in [0, 1], got {self.epsilon}")
         if "ucbvi" in self.learners and (not self.ucbvi_bonuses or any(not c >= 0 for c in self.ucbvi_bonuses)):
@@ -135,7 +143,8 @@ class LockConfig:
         specs = lock_learner_specs(self.learners, self.bonus, self.oracle_bonus, self.epsilon, self.ucbvi_bonuses)
         fit = FitSettings(dim=self.feature_dim, refit_every=self.refit_every, restarts=self.restarts,
                           steps=self.fit_steps, lr=self.fit_lr)
-        return LockStudy(self.horizon, self.num_actions, self.num_latent, self.episodes, specs, fit, self.tolerance)
+        return LockStudy(self.horizon, self.num_actions, self.num_latent, self.distractor, self.episodes, specs, fit,
+                         self.tolerance)
 
 
 @dataclass(frozen=True)
@@ -144,8 +153,8 @@ class WidthConfig(LockConfig):
 
     horizon: int = 6
     """H."""
-    widths: tuple[int, ...] = (10,)
-    """Values of m (observed states per latent) to run."""
+    widths: tuple[int, ...] = (20,)
+    """Values of m (observed states per latent) to run; the widest decides the comparison."""
     episodes: int = 1500
     """K."""
     learners: tuple[str, ...] = ("contrastive_ucb", "ucbvi")
@@ -169,16 +178,24 @@ class GameConfig:
     """d = d̂."""
     horizon: int = 3
     """H."""
-    episodes: int = 800
+    concentration: float = 0.3
+    """α of the Dirichlet draws of φ* and μ* (α < 1: the actions' next-state distributions differ more)."""
+    state_reward: bool = True
+    """Reward r_h(s) of the state only: the players gain only by steering transitions they must learn, so the
+    gap at small K is large (with a known reward per (s, a, b) the first policies are already near Nash)."""
+    episodes: int = 3200
     """K."""
     first_checkpoint: int = 25
-    """Duality gaps are measured at K = first_checkpoint·2^i ≤ episodes (and at episodes)."""
+    """The averaged gap is read at K = first_checkpoint·2^i ≤ episodes (and at episodes)."""
     bonus: float = 0.5
     """β."""
     refit_every: int = 50
-    """Episodes between refits of φ̂, ψ̂."""
+    """Episodes between refits of φ̂, ψ̂ at first."""
     plan_every: int = 25
-    """Episodes between re-planning (the CCE LPs); also re-planned at every checkpoint."""
+    """Episodes between re-planning (the CCE LPs) at first; the duality gap of each plan is computed exactly."""
+    growth: float = 0.25
+    """Refits and re-plans on a rarely-switching schedule: the gap between updates grows to ``growth``·k
+    (0: every ``refit_every`` / ``plan_every`` episodes)."""
     restarts: int = 2
     """Cold restarts per refit."""
     fit_steps: int = 300
@@ -195,6 +212,9 @@ class GameConfig:
                              f"> episodes = {self.episodes}")
         if not self.bonus >= 0:
             raise ValueError(f"bonus must be >= 0, got {self.bonus}")
+        _check_positive("concentration", self.concentration)
+        if not self.growth >= 0:
+            raise ValueError(f"growth must be >= 0, got {self.growth}")
 
     def checkpoints(self) -> list[int]:
         """K = first_checkpoint·2^i ≤ episodes, and episodes."""
@@ -236,10 +256,9 @@ def run_lock_width(config: WidthConfig, seeds: Sequence[int]) -> list[Result]:
 
 
 def run_game(config: GameConfig, seeds: Sequence[int]) -> list[Result]:
-    """Per seed: a random low-rank zero-sum game; Contrastive UCB for games; duality gap at the checkpoints."""
-    return [Result(*game_study(config.num_states, config.num_actions, config.rank, config.horizon, config.episodes,
-                               config.checkpoints(), config.bonus, config.refit_every, config.plan_every,
-                               config.restarts, config.fit_steps, game_rng=numpy_rng(seed, "game"),
+    """Per seed: a random low-rank zero-sum game; Contrastive UCB for games; the averaged duality gap vs K."""
+    settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "first_checkpoint"}
+    return [Result(*game_study(**settings, checkpoints=config.checkpoints(), game_rng=numpy_rng(seed, "game"),
                                play_rng=numpy_rng(seed, "play"), fit_generator=torch_generator(seed, "nce_init")))
             for seed in seeds]
 
@@ -249,12 +268,12 @@ EXPERIMENTS = (
                description="NCE with exact negatives on a random low-rank MDP (S=30, A=4, d=5): sin θ_max and TV vs N",
                budgets=BUDGETS["contrastive_ucb/representation"], seeds_per_task=1),
     Experiment(name="contrastive_ucb/lock", config_cls=LockConfig, run=run_lock,
-               description="Combination lock H=10, A=4, 3 latents × 5 observed states, K=3000: all learners",
+               description="Anti-shaped lock H=10, A=4, 3 latents × 5 observed states, D=0.05, K=1500: all learners",
                budgets=BUDGETS["contrastive_ucb/lock"]),
     Experiment(name="contrastive_ucb/lock_width", config_cls=WidthConfig, run=run_lock_width,
                description="Combination lock H=6 with m observed states per latent: Contrastive UCB vs tuned UCBVI",
                budgets=BUDGETS["contrastive_ucb/lock_width"]),
     Experiment(name="contrastive_ucb/game", config_cls=GameConfig, run=run_game,
-               description="Random low-rank zero-sum Markov game: duality gap of Contrastive UCB's CCE policies vs K",
+               description="Low-rank zero-sum Markov game (state reward): averaged duality gap of Contrastive UCB vs K",
                budgets=BUDGETS["contrastive_ucb/game"], seeds_per_task=1),
 )
