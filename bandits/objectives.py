@@ -116,7 +116,8 @@ def ipo_loss(logp_w: Tensor, logp_l: Tensor, ref_logp_w: Tensor, ref_logp_l: Ten
     """IPO loss (h − 1/(2τ))² (Azar et al. 2023, Eq. 17) on *summed* sequence log-probs.
 
     For per-token averaging (TRL's default, which changes the objective), pass log-probs already averaged
-    with ``sequence_logprob(..., average=True)`` — an explicit choice, never the default.
+    with ``sequence_logprob(..., average=True)`` — an explicit choice, never the default. On the same log-probs
+    it is TRL 0.24's ``DPOTrainer.dpo_loss(loss_type="ipo")`` with TRL's β = τ (tests/llm/test_peer_conformance.py).
     """
     _check_beta(tau, "tau")
     _check_shapes(logp_w=logp_w, logp_l=logp_l, ref_logp_w=ref_logp_w, ref_logp_l=ref_logp_l)
@@ -124,7 +125,8 @@ def ipo_loss(logp_w: Tensor, logp_l: Tensor, ref_logp_w: Tensor, ref_logp_l: Ten
 
 
 def dpo_loss(logp_w: Tensor, logp_l: Tensor, ref_logp_w: Tensor, ref_logp_l: Tensor, tau: float) -> Tensor:
-    """DPO loss −ln σ(τ·h) (Rafailov et al. 2023, Eq. 7)."""
+    """DPO loss −ln σ(τ·h) (Rafailov et al. 2023, Eq. 7); TRL 0.24's ``DPOTrainer.dpo_loss(loss_type="sigmoid")``
+    with TRL's β = τ and no label smoothing (tests/llm/test_peer_conformance.py)."""
     _check_beta(tau, "tau")
     _check_shapes(logp_w=logp_w, logp_l=logp_l, ref_logp_w=ref_logp_w, ref_logp_l=ref_logp_l)
     return -torch.nn.functional.logsigmoid(tau * preference_log_ratio(logp_w, logp_l, ref_logp_w, ref_logp_l))
@@ -197,6 +199,128 @@ def nash_md_pg_loss(logp: Tensor, ref_logp: Tensor, preference: Tensor | float, 
                          f"preference {list(pref.shape)} do not broadcast") from None
     advantage = pref - baseline - tau * (logp - ref_logp)
     return -advantage.detach() * logp
+
+
+# --- KL-gradient estimators on sequences (Tang & Munos, 2025, "On a few pitfalls in KL divergence gradient ------
+# estimation for RL", arXiv 2506.09477) ----------------------------------------------------------------------------
+# A completion y = (y_1..y_T) ∼ π is scored token by token: ln r_t = ln π(y_t|y_<t) − ln μ(y_t|y_<t), and
+# KL(π‖μ) = E_π[Σ_t ln r_t]. Each function below takes per-token log-probs [..., T] (with gradient) and the
+# reference's [..., T] (and an optional 0/1 ``mask`` [..., T] for padding) and returns a per-sequence loss whose
+# gradient, averaged over y ∼ π, is the estimator's expected gradient. Differentiating
+# KL = Σ_y π(y)·ln(π(y)/μ(y)) gives ∇KL = E_π[ln(π(y)/μ(y))·∇ln π(y)] (the score-function identity; the extra
+# E_π[∇ln π] is 0). Tang & Munos' two pitfalls: (i) differentiating a KL *estimate* (k1, k3) as a loss drops the
+# dependence of the sampling distribution on θ; (ii) per-token terms ln r_t·∇ln π(y_t|y_<t) drop the effect of
+# y_t on the later tokens' KL, a partial gradient.
+
+def _log_ratios(token_logp: Tensor, ref_token_logp: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor]:
+    """(ln π_t masked, ln r_t = ln π_t − ln μ_t masked), both [..., T]; padded positions (mask 0) are 0."""
+    _check_shapes(token_logp=token_logp, ref_token_logp=ref_token_logp)
+    if token_logp.dim() == 0:
+        raise ValueError("per-token log-probs need a last (token) dimension")
+    if mask is None:
+        return token_logp, token_logp - ref_token_logp
+    if mask.shape != token_logp.shape:
+        raise ValueError(f"mismatched shapes: token_logp {list(token_logp.shape)}, mask {list(mask.shape)}")
+    m = mask.to(token_logp.dtype)
+    return token_logp * m, (token_logp - ref_token_logp) * m
+
+
+def _reverse_cumsum(x: Tensor) -> Tensor:
+    """y_t = Σ_{s≥t} x_s over the last dimension."""
+    return x.flip(-1).cumsum(-1).flip(-1)
+
+
+def kl_sequence_score_loss(token_logp: Tensor, ref_token_logp: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Sequence-level score function: sg[ln(π(y)/μ(y))]·ln π(y), ln π(y) = Σ_t ln π(y_t|y_<t). Its gradient
+    ln(π(y)/μ(y))·∇ln π(y) is an unbiased estimate of ∇KL(π‖μ) for y ∼ π (Tang & Munos 2025, the correct
+    "vanilla" gradient; the KL-in-reward term of :func:`nash_md_pg_loss` and of CoPG's R^π_β)."""
+    logp, log_ratio = _log_ratios(token_logp, ref_token_logp, mask)
+    return log_ratio.sum(-1).detach() * logp.sum(-1)
+
+
+def kl_reward_to_go_loss(token_logp: Tensor, ref_token_logp: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Per-token score function with reward-to-go: Σ_t sg[Σ_{s≥t} ln r_s]·ln π(y_t|y_<t). Unbiased for ∇KL(π‖μ)
+    (Tang & Munos 2025, the sequential form of the correct gradient): it drops from :func:`kl_sequence_score_loss`
+    only the terms ln r_s·∇ln π(y_t|y_<t) with s < t, whose expectation is 0 (y_t is drawn after r_s is fixed)."""
+    logp, log_ratio = _log_ratios(token_logp, ref_token_logp, mask)
+    return (_reverse_cumsum(log_ratio).detach() * logp).sum(-1)
+
+
+def kl_per_token_loss(token_logp: Tensor, ref_token_logp: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Per-token KL *without* reward-to-go: Σ_t sg[ln r_t]·ln π(y_t|y_<t) — the KL term of TRL 0.24's
+    ``NashMDTrainer._compute_losses`` (``(log_ratio * model_logprobs).sum(1)``, log_ratio detached). Its expectation
+    Σ_t E[ln r_t·∇ln π(y_t|y_<t)] misses Σ_t E[(Σ_{s>t} ln r_s)·∇ln π(y_t|y_<t)]: the gradient of each token's KL
+    with the distribution of its prefix held fixed, a partial gradient (Tang & Munos 2025, the sequential pitfall).
+    Biased whenever T ≥ 2 and the later tokens' KL depends on the earlier tokens."""
+    logp, log_ratio = _log_ratios(token_logp, ref_token_logp, mask)
+    return (log_ratio.detach() * logp).sum(-1)
+
+
+def k1_loss(token_logp: Tensor, ref_token_logp: Tensor, mask: Tensor | None = None) -> Tensor:
+    """The k1 estimate Σ_t ln r_t differentiated as a loss (no stop-gradient). Its value is unbiased for KL(π‖μ)
+    but its gradient Σ_t ∇ln π(y_t|y_<t) has expectation 0 under y ∼ π (Tang & Munos 2025, the loss pitfall): in
+    expectation it does not regularise at all."""
+    return _log_ratios(token_logp, ref_token_logp, mask)[1].sum(-1)
+
+
+def k3_loss(token_logp: Tensor, ref_token_logp: Tensor, mask: Tensor | None = None) -> Tensor:
+    """The k3 estimate Σ_t (μ_t/π_t − 1 − ln(μ_t/π_t)) differentiated as a loss, summed over tokens (GRPO's KL
+    term; GRPO also divides by the length, a further 1/|y|). Per token ∇k3_t = (1 − μ_t/π_t)·∇ln π_t, whose
+    expectation is ∇_θ KL(μ(·|y_<t)‖π(·|y_<t)) at a fixed prefix: the gradient of the *reverse* (mass-covering)
+    KL, per token, without the prefix's dependence on θ (Tang & Munos 2025) — not ∇KL(π‖μ)."""
+    log_ratio = _log_ratios(token_logp, ref_token_logp, mask)[1]  # 0 at padding, where k3 = 0 too
+    return (torch.expm1(-log_ratio) + log_ratio).sum(-1)
+
+
+def kl_analytic_reward_to_go_loss(token_logp: Tensor, token_kl: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Rao–Blackwellised ∇KL from full next-token distributions: with KL_t = KL(π(·|y_<t)‖μ(·|y_<t)) summed over
+    the vocabulary (``token_kl`` [..., T], with gradient), KL(π‖μ) = E_π[Σ_t KL_t] and
+    ∇KL = E_π[Σ_t ∇KL_t + Σ_t (Σ_{s>t} KL_s)·∇ln π(y_t|y_<t)], so the loss
+    Σ_t KL_t + Σ_t sg[Σ_{s>t} KL_s]·ln π(y_t|y_<t) is unbiased, with the sampling noise of the sampled token's
+    log-ratio removed (the exact expectation over y_t). Used as the Monte-Carlo reference on a language model."""
+    _check_shapes(token_logp=token_logp, token_kl=token_kl)
+    if mask is not None:
+        if mask.shape != token_logp.shape:
+            raise ValueError(f"mismatched shapes: token_logp {list(token_logp.shape)}, mask {list(mask.shape)}")
+        m = mask.to(token_logp.dtype)
+        token_logp, token_kl = token_logp * m, token_kl * m
+    later = _reverse_cumsum(token_kl) - token_kl
+    return token_kl.sum(-1) + (later.detach() * token_logp).sum(-1)
+
+
+KL_GRADIENT_ESTIMATORS: dict[str, Callable[..., Tensor]] = {
+    "sequence": kl_sequence_score_loss,
+    "reward_to_go": kl_reward_to_go_loss,
+    "per_token": kl_per_token_loss,
+    "k1_loss": k1_loss,
+    "k3_loss": k3_loss,
+}
+"""Sampled-token KL-gradient estimators by name, each ``fn(token_logp, ref_token_logp, mask=None)``."""
+UNBIASED_KL_ESTIMATORS = ("sequence", "reward_to_go")
+"""The names whose expected gradient is ∇KL(π‖μ) (Tang & Munos 2025); the others are biased."""
+
+
+def kl_gradient_loss(name: str, token_logp: Tensor, ref_token_logp: Tensor, mask: Tensor | None = None) -> Tensor:
+    """The per-sequence loss of the KL-gradient estimator ``name`` (see :data:`KL_GRADIENT_ESTIMATORS`)."""
+    fn = KL_GRADIENT_ESTIMATORS.get(name)
+    if fn is None:
+        raise ValueError(f"unknown KL-gradient estimator {name!r} (choose from {', '.join(KL_GRADIENT_ESTIMATORS)})")
+    return fn(token_logp, ref_token_logp, mask)
+
+
+def nash_md_pg_token_loss(token_logp: Tensor, ref_token_logp: Tensor, preference: Tensor | float,
+                          tau: float, kl_estimator: str = "sequence", baseline: float = 0.5,
+                          mask: Tensor | None = None) -> Tensor:
+    """Nash-MD-PG on per-token log-probs with the KL term's gradient taken by ``kl_estimator``:
+    −(P(y ≻ y′) − b)·ln π(y) + τ·(KL-gradient loss). With "sequence" it has the gradient of
+    :func:`nash_md_pg_loss` on ln π(y) = Σ_t ln π(y_t|y_<t) (and the same value); with "per_token" it is TRL 0.24's
+    ``NashMDTrainer._compute_losses`` loss (``beta * kl_div_loss - score``, per sequence, TRL's β = our τ)."""
+    if not tau >= 0:  # also rejects NaN
+        raise ValueError(f"tau must be >= 0, got {tau}")
+    kl_term = kl_gradient_loss(kl_estimator, token_logp, ref_token_logp, mask)
+    logp = token_logp if mask is None else token_logp * mask.to(token_logp.dtype)
+    pref = torch.as_tensor(preference, dtype=token_logp.dtype, device=token_logp.device)
+    return tau * kl_term - (pref - baseline) * logp.sum(-1)
 
 
 def polychromic_set_score(rewards: Tensor, labels: Tensor) -> Tensor:

@@ -218,23 +218,20 @@ def _finish(model: nn.Module, codec: Codec, name: str, device: str, dtype: str) 
     return LoadedModel(model, codec, name, torch.device(device), DTYPES[dtype])
 
 
+def _submodule(model: nn.Module, paths: tuple[tuple[str, str], ...], what: str) -> Any:
+    """The first ``model.<inner>.<name>`` of ``paths`` that exists (Llama-style first, then GPT-2)."""
+    for inner_name, name in paths:
+        inner = getattr(model, inner_name, None)
+        if inner is not None and hasattr(inner, name):
+            return getattr(inner, name)
+    raise ValueError(f"cannot find the {what} of {type(model).__name__}")
+
+
 def decoder_layers(model: nn.Module) -> nn.ModuleList:
     """The list of transformer blocks of a Llama-style (``model.model.layers``) or GPT-2 (``transformer.h``) LM."""
-    inner = getattr(model, "model", None)
-    if inner is not None and hasattr(inner, "layers"):
-        return inner.layers
-    inner = getattr(model, "transformer", None)
-    if inner is not None and hasattr(inner, "h"):
-        return inner.h
-    raise ValueError(f"cannot find the transformer blocks of {type(model).__name__}")
+    return _submodule(model, (("model", "layers"), ("transformer", "h")), "transformer blocks")
 
 
 def final_norm(model: nn.Module) -> nn.Module:
     """The final layer norm before the output layer."""
-    inner = getattr(model, "model", None)
-    if inner is not None and hasattr(inner, "norm"):
-        return inner.norm
-    inner = getattr(model, "transformer", None)
-    if inner is not None and hasattr(inner, "ln_f"):
-        return inner.ln_f
-    raise ValueError(f"cannot find the final norm of {type(model).__name__}")
+    return _submodule(model, (("model", "norm"), ("transformer", "ln_f")), "final norm")

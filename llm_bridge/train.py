@@ -9,7 +9,8 @@ sequence log-probabilities computed by :mod:`llm_bridge.logprobs`.
   train; the inputs of block L − k are cached once — :class:`llm_bridge.logprobs.TrunkCache`). Reference
   log-probs of the pool are computed once, before training (π_ref = the initial model).
 - :func:`estimator_loss`: any estimator of ``bandits.objectives.LOSSES`` on a pair (the one name → loss table).
-- :func:`train_pairs`: Adam + gradient clipping on pre-sampled pairs.
+- :func:`train_pairs`: Adam + gradient clipping on pre-sampled (or all, weighted) pairs, optionally until a
+  :class:`Plateau` stop rule passes.
 - :func:`train_k_choice_on_policy`: on-policy RLOO, Nash-MD-PG and the polychromic set objective on a K-choice
   task, with the LM restricted (renormalised) to the K candidates of each prompt.
 """
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -25,6 +27,7 @@ import torch
 from torch import Tensor, nn
 
 from bandits import objectives
+from bandits.solvers import kl_torch
 from llm_bridge.logprobs import SequenceBatch, TrunkCache, sequence_logprobs
 from llm_bridge.models import LoadedModel, decoder_layers, final_norm
 
@@ -145,14 +148,40 @@ def _adam_step(policy: PoolPolicy, optimizer: torch.optim.Optimizer, loss: Tenso
     optimizer.step()
 
 
+@dataclass(frozen=True)
+class Plateau:
+    """Stop rule "the curve has plateaued": over the last ``window`` evaluations the mean of ln(metric) moved by at
+    most ``tolerance`` from the mean of the ``window`` evaluations before (a factor e^tolerance; log scale because
+    a KL falls over orders of magnitude). Needs 2·``window`` evaluations after the start."""
+
+    metric: str
+    window: int
+    tolerance: float
+
+    def __post_init__(self) -> None:
+        if self.window < 1 or not self.tolerance > 0:
+            raise ValueError(f"a plateau needs window >= 1 and tolerance > 0, got {self.window}, {self.tolerance}")
+
+    def __call__(self, curves: Mapping[str, Sequence[float]]) -> bool:
+        curve = np.log(np.maximum(np.asarray(curves[self.metric][1:], dtype=float), 1e-300))
+        if len(curve) < 2 * self.window:
+            return False
+        last, before = curve[-self.window:].mean(), curve[-2 * self.window:-self.window].mean()
+        return bool(abs(last - before) <= self.tolerance)
+
+
 def train_pairs(policy: PoolPolicy, method: str, pairs: Tensor, rewards: Tensor, first_preferred: Tensor,
-                beta: float, lr: float, clip: float, evaluate: Callable[[Tensor], dict[str, float]],
-                eval_every: int) -> dict[str, list[float]]:
+                beta: float, lr: float, clip: float, evaluate: Callable[[Tensor], dict[str, float]] | None,
+                eval_every: int, weights: Tensor | None = None,
+                stop: Callable[[dict[str, list[float]]], bool] | None = None) -> dict[str, list[float]]:
     """Offline training from pre-sampled pairs.
 
     ``pairs`` [steps, batch, 2] are pool rows (y, y′); ``rewards`` [pool] the scores; ``first_preferred``
-    [steps, batch] the preference labels for IPO/DPO. ``evaluate`` maps all pool log-probs to metrics; it runs
-    before the first step and every ``eval_every`` steps (and after the last). Returns one curve per metric.
+    [steps, batch] the preference labels for IPO/DPO; ``weights`` [steps, batch] (optional) turn the batch mean
+    into a weighted sum (e.g. an exact expectation over every pair). ``evaluate`` (optional) maps all pool
+    log-probs to metrics; it runs before the first step and every ``eval_every`` steps (and after the last).
+    ``stop`` (e.g. a :class:`Plateau`) ends training early after an evaluation. Returns one curve per metric, plus
+    ``step`` (steps taken at each evaluation).
     """
     policy.reset()
     optimizer = torch.optim.Adam(policy.params, lr=lr)
@@ -160,21 +189,25 @@ def train_pairs(policy: PoolPolicy, method: str, pairs: Tensor, rewards: Tensor,
     rewards = rewards.to(policy.lm.device)
     curves: dict[str, list[float]] = {}
 
-    def record() -> None:
-        for name, value in evaluate(policy.all_logprobs()).items():
+    def record(step: int) -> None:
+        measured = evaluate(policy.all_logprobs()) if evaluate is not None else {}
+        for name, value in {**measured, "step": step}.items():
             curves.setdefault(name, []).append(float(value))
 
-    record()
+    record(0)
     for step, batch in enumerate(pairs):
         a, b = batch[:, 0], batch[:, 1]
         logp = policy.logprobs(torch.cat([a, b]))
         dtype = logp.dtype
         la, lb = logp[: len(a)], logp[len(a):]
-        loss = objectives.pair_loss(method, la, lb, ref[a].to(dtype), ref[b].to(dtype), rewards[a].to(dtype),
-                                    rewards[b].to(dtype), beta, first_preferred[step].to(policy.lm.device)).mean()
+        per_pair = objectives.pair_loss(method, la, lb, ref[a].to(dtype), ref[b].to(dtype), rewards[a].to(dtype),
+                                        rewards[b].to(dtype), beta, first_preferred[step].to(policy.lm.device))
+        loss = per_pair.mean() if weights is None else (per_pair * weights[step].to(per_pair)).sum()
         _adam_step(policy, optimizer, loss, clip)
         if (step + 1) % eval_every == 0 or step == len(pairs) - 1:
-            record()
+            record(step + 1)
+            if stop is not None and stop(curves):
+                break
     return curves
 
 
@@ -188,13 +221,17 @@ def train_k_choice_on_policy(policy: PoolPolicy, method: str, num_candidates: in
                              samples_per_prompt: int, regularisation: float, generator: torch.Generator,
                              lr: float, clip: float, evaluate: Callable[[Tensor], dict[str, float]],
                              eval_every: int, rewards: Tensor | None = None, preference: Tensor | None = None,
-                             mixture_beta: float = 0.0, set_size: int = 2) -> dict[str, list[float]]:
+                             mixture_beta: float = 0.0, set_size: int = 2,
+                             exact_kl: bool = False) -> dict[str, list[float]]:
     """On-policy training on a K-choice task; every step scores all P·K pool rows and samples from π_K.
 
     - ``rloo``: k = ``samples_per_prompt`` samples y_i ∼ π_K per prompt, ``objectives.rloo_loss`` on ``rewards``
       [P, K] with β = ``regularisation``.
     - ``nash_md_pg``: y ∼ π_K, y′ ∼ π^β_K (the geometric mixture with π_ref,K, stop-gradient),
-      ``objectives.nash_md_pg_loss`` on P(y ≻ y′) from ``preference`` [P, K, K] with τ = ``regularisation``.
+      ``objectives.nash_md_pg_loss`` on P(y ≻ y′) from ``preference`` [P, K, K] with τ = ``regularisation``;
+      with ``exact_kl`` only the preference term is sampled (``nash_md_pg_loss`` at τ = 0) and τ·KL(π_K‖π_ref,K)
+      is computed exactly over the K candidates (:func:`bandits.solvers.kl_torch`) — the same expected gradient
+      of P(π ≻ π^β) − τ·KL(π‖π_ref) without the variance of the sampled log-ratio.
     - ``set``: ``samples_per_prompt`` = M·n samples per prompt split into M disjoint sets of ``set_size`` = n;
       each set is scored by ``objectives.polychromic_set_score`` (mean reward × distinct candidates / n) on the
       regularised reward R − β·ln(π/π_ref) (β = ``regularisation``), and ``objectives.set_objective_loss``
@@ -244,7 +281,11 @@ def train_k_choice_on_policy(policy: PoolPolicy, method: str, num_candidates: in
                                                             mixture_beta).exp().double().cpu()
             y_prime = torch.multinomial(mixture, samples_per_prompt, replacement=True, generator=generator).to(device)
             pref = preference.to(device=device, dtype=logp_k.dtype)[prompts, y, y_prime]
-            loss = objectives.nash_md_pg_loss(chosen, chosen_ref, pref, regularisation).mean()
+            if exact_kl:
+                loss = (objectives.nash_md_pg_loss(chosen, chosen_ref, pref, 0.0).mean()
+                        + regularisation * kl_torch(logp_k.exp(), ref_k.to(logp_k.dtype).exp()).mean())
+            else:
+                loss = objectives.nash_md_pg_loss(chosen, chosen_ref, pref, regularisation).mean()
         _adam_step(policy, optimizer, loss, clip)
         if (step + 1) % eval_every == 0 or step == steps - 1:
             record(policy.all_logprobs())

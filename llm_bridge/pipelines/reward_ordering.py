@@ -1,28 +1,34 @@
-"""Offline CoPG vs IPO vs DPO on the arithmetic reward, from the same reference samples and pairs.
+"""Offline CoPG vs IPO vs DPO on the arithmetic reward: a reward–KL frontier over β, from the policies' own samples.
 
-Reference samples of "What is a + b?" are scored by :func:`llm_bridge.tasks.arithmetic_reward`; pairs are drawn
-within a training prompt among samples whose rewards differ (the better one preferred); every method of
-:data:`llm_bridge.train.OFFLINE_PREFERENCE_METHODS` trains on them at the same β. The held-out reward and
-KL(π‖π_ref) are self-normalised importance estimates over the reference samples of held-out prompts:
-    w_i = π(y_i)/π_ref(y_i) / Σ_j π(y_j)/π_ref(y_j),   V̂ = Σ_i w_i·R(y_i),   KL̂ = Σ_i w_i·ln(π(y_i)/π_ref(y_i)),
-with effective sample size 1/Σ_i w_i².
+Reference samples of "What is a + b?" on training prompts are scored by :func:`llm_bridge.tasks.arithmetic_reward`;
+pairs are drawn within a training prompt among samples whose rewards differ (the better one preferred); every
+method of :data:`llm_bridge.train.OFFLINE_PREFERENCE_METHODS` trains on them at each β of the grid. Then each
+trained policy π is judged on held-out prompts by its own samples y ∼ π (the reward is programmatic, so no
+importance weights): the reward V̂ = mean R(y) and the sequence-level KL estimate
+    KL̂(π‖π_ref) = mean over y ∼ π of ln π(y) − ln π_ref(y)        (unbiased; completions cut at the token budget).
+The points (KL̂, V̂) of one method over β, with π_ref at (0, V̂_ref), form its reward–KL frontier;
+:func:`frontier_gap` compares two frontiers at matched KL.
 """
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from llm_bridge.models import LoadedModel
+from llm_bridge.logprobs import SequenceBatch, TrunkCache, logprobs_in_chunks
+from llm_bridge.models import LoadedModel, decoder_layers
 from llm_bridge.pipelines.outcome import Outcome
 from llm_bridge.pipelines.settings import RewardOrderingSettings
 from llm_bridge.pools import completion_pool
 from llm_bridge.sampling import sample_completions
-from llm_bridge.tasks import ARITHMETIC_TEMPLATE, arithmetic_prompts, arithmetic_reward, renormalise
-from llm_bridge.train import OFFLINE_PREFERENCE_METHODS, train_pairs
+from llm_bridge.tasks import ARITHMETIC_TEMPLATE, arithmetic_prompts, arithmetic_reward
+from llm_bridge.train import OFFLINE_PREFERENCE_METHODS, PoolPolicy, train_pairs
+
+FRONTIER_GRID = 64
+"""KL points at which :func:`frontier_gap` compares two frontiers."""
 
 
 def scored_pairs(rng: np.random.Generator, rewards: np.ndarray, num_train: int, steps: int,
@@ -39,21 +45,27 @@ def scored_pairs(rng: np.random.Generator, rewards: np.ndarray, num_train: int, 
     return pairs, len(candidates)
 
 
-def snis_evaluator(ref: np.ndarray, rewards: np.ndarray, num_train: int) -> Callable[[Tensor], dict[str, float]]:
-    """Pool log-probs → held-out reward, KL and ESS (and the training prompts' reward) by self-normalised
-    importance weights over each prompt's reference samples (``ref``, ``rewards``: [prompts, samples])."""
-    train_rows, heldout_rows = slice(0, num_train), slice(num_train, ref.shape[0])
+def frontier(kls: Sequence[float], rewards: Sequence[float], ref_reward: float) -> tuple[np.ndarray, np.ndarray]:
+    """A method's reward–KL frontier: π_ref's point (0, ``ref_reward``) and the trained policies' points, sorted by
+    KL (negative Monte-Carlo KL estimates are clipped at 0)."""
+    x = np.concatenate([[0.0], np.maximum(np.asarray(kls, dtype=float), 0.0)])
+    y = np.concatenate([[ref_reward], np.asarray(rewards, dtype=float)])
+    order = np.argsort(x, kind="stable")
+    return x[order], y[order]
 
-    def evaluate(logp: Tensor) -> dict[str, float]:
-        log_w = logp.numpy().reshape(ref.shape) - ref
-        w = renormalise(log_w)
-        value = (w * rewards).sum(-1)
-        kl_est = (w * log_w).sum(-1)
-        ess = 1.0 / (w ** 2).sum(-1)
-        return {"heldout_reward": float(value[heldout_rows].mean()), "train_reward": float(value[train_rows].mean()),
-                "heldout_kl": float(kl_est[heldout_rows].mean()), "heldout_ess": float(ess[heldout_rows].mean())}
 
-    return evaluate
+def frontier_gap(kl_a: Sequence[float], reward_a: Sequence[float], kl_b: Sequence[float],
+                 reward_b: Sequence[float], ref_reward: float) -> float:
+    """Mean reward gap a − b at matched KL: both frontiers (:func:`frontier`) interpolated piecewise-linearly in KL
+    and compared on :data:`FRONTIER_GRID` evenly spaced KL values over [0, the smaller of their largest KLs] (the
+    range both reach); 0 when one of them never left π_ref."""
+    xa, ya = frontier(kl_a, reward_a, ref_reward)
+    xb, yb = frontier(kl_b, reward_b, ref_reward)
+    top = min(xa[-1], xb[-1])
+    if top <= 0:
+        return 0.0
+    grid = np.linspace(0.0, top, FRONTIER_GRID)
+    return float(np.mean(np.interp(grid, xa, ya) - np.interp(grid, xb, yb)))
 
 
 def _scores(lm: LoadedModel, ops: Sequence[tuple[int, int]], completions: Sequence[list[int]], n: int) -> np.ndarray:
@@ -61,35 +73,60 @@ def _scores(lm: LoadedModel, ops: Sequence[tuple[int, int]], completions: Sequen
                      for i, c in enumerate(completions)]).reshape(len(ops), n)
 
 
+def _policy_and_reference_logprobs(policy: PoolPolicy, pool: SequenceBatch) -> tuple[np.ndarray, np.ndarray]:
+    """ln π(y) under the trained weights and ln π_ref(y) (after ``policy.reset()``) of every row of ``pool``; in
+    last_k mode the frozen trunk runs once for both."""
+    pool = pool.to(policy.lm.device)
+    with torch.no_grad():
+        if policy.cache is not None:
+            k = len(decoder_layers(policy.model)) - policy.cache.first
+            cache = TrunkCache(policy.model, pool, k, policy.chunk)
+            every = torch.arange(len(pool), device=policy.lm.device)
+            trained = cache.sequence_logprobs(every)
+            policy.reset()
+            reference = cache.sequence_logprobs(every)
+        else:
+            trained = logprobs_in_chunks(policy.model, pool, policy.chunk)
+            policy.reset()
+            reference = logprobs_in_chunks(policy.model, pool, policy.chunk)
+    return trained.double().cpu().numpy(), reference.double().cpu().numpy()
+
+
 def reward_ordering(lm: LoadedModel, settings: RewardOrderingSettings, rng: np.random.Generator,
                     generator: torch.Generator, lora_init: torch.Generator | None = None) -> Outcome:
-    """One seed: ``rng`` draws the operands and the pairs, ``generator`` the reference samples. Metrics
-    ``final_<name>/<method>`` and ``ref_*``; series ``<name>/<method>`` (name: heldout_reward, train_reward,
-    heldout_kl, heldout_ess); wall times under ``timing/``."""
+    """One seed: ``rng`` draws the operands and the pairs, ``generator`` every sample (reference samples for
+    training, then ``eval_samples`` per held-out prompt from π_ref and from each trained policy). Metrics
+    ``ref_heldout_reward``, ``heldout_reward/<method>/<β>``, ``heldout_kl/<method>/<β>`` (the frontier points),
+    ``train_reward_std`` and ``num_scored_pairs``; wall times under ``timing/``."""
     train_ops, heldout_ops = arithmetic_prompts(rng, settings.num_train_prompts, settings.num_heldout_prompts)
-    ops = train_ops + heldout_ops
-    n = settings.samples_per_prompt
-    prompt_ids = [lm.codec.prompt_ids(ARITHMETIC_TEMPLATE.format(a=a, b=b)) for a, b in ops]
+    n, m = settings.samples_per_prompt, settings.eval_samples
+    train_ids = [lm.codec.prompt_ids(ARITHMETIC_TEMPLATE.format(a=a, b=b)) for a, b in train_ops]
+    heldout_ids = [lm.codec.prompt_ids(ARITHMETIC_TEMPLATE.format(a=a, b=b)) for a, b in heldout_ops]
+
+    def sample(model: torch.nn.Module, prompts: list[list[int]], k: int) -> list[list[int]]:
+        return sample_completions(model, prompts, k, settings.max_new_tokens, lm.codec.eos_id, lm.codec.pad_id,
+                                  generator, settings.temperature, max_length=lm.codec.max_length)
+
     started = time.perf_counter()
-    completions = sample_completions(lm.model, prompt_ids, n, settings.max_new_tokens, lm.codec.eos_id,
-                                     lm.codec.pad_id, generator, settings.temperature, max_length=lm.codec.max_length)
+    completions = sample(lm.model, train_ids, n)
+    rewards = _scores(lm, train_ops, completions, n)
+    ref_heldout = _scores(lm, heldout_ops, sample(lm.model, heldout_ids, m), m)
     sampling_s = time.perf_counter() - started
-    rewards = _scores(lm, ops, completions, n)
-    policy = settings.policy(lm, completion_pool(lm, prompt_ids, completions), lora_init)
-    ref = policy.ref_logp.numpy().reshape(len(ops), n)
+    policy = settings.policy(lm, completion_pool(lm, train_ids, completions), lora_init)
     pairs, num_scored = scored_pairs(rng, rewards, len(train_ops), settings.steps, settings.batch_pairs)
     flat_reward = torch.as_tensor(rewards.reshape(-1), dtype=torch.float64)
     first = flat_reward[pairs[..., 0]] > flat_reward[pairs[..., 1]]
-    evaluate = snis_evaluator(ref, rewards, len(train_ops))
-    start = evaluate(policy.ref_logp)
-    metrics = {"ref_heldout_reward": start["heldout_reward"], "ref_train_reward": start["train_reward"],
-               "timing/sampling_s": sampling_s, "num_scored_pairs": float(num_scored),
-               "reference_reward_std": float(rewards.std())}
-    series: dict[str, list[float]] = {}
+    metrics = {"ref_heldout_reward": float(ref_heldout.mean()), "train_reward_std": float(rewards.std()),
+               "num_scored_pairs": float(num_scored), "timing/reference_sampling_s": sampling_s}
+    started = time.perf_counter()
     for method in OFFLINE_PREFERENCE_METHODS:
-        curves = train_pairs(policy, method, pairs, flat_reward, first, settings.beta, settings.lr, settings.clip,
-                             evaluate, settings.eval_every)
-        for name, curve in curves.items():
-            metrics[f"final_{name}/{method}"] = curve[-1]
-            series[f"{name}/{method}"] = curve
-    return Outcome(metrics, series)
+        for beta in settings.betas:
+            train_pairs(policy, method, pairs, flat_reward, first, beta, settings.lr, settings.clip, None,
+                        settings.steps)
+            own = sample(policy.model, heldout_ids, m)
+            logp, ref_logp = _policy_and_reference_logprobs(policy, completion_pool(lm, heldout_ids, own))
+            key = f"{method}/{beta:g}"
+            metrics[f"heldout_reward/{key}"] = float(_scores(lm, heldout_ops, own, m).mean())
+            metrics[f"heldout_kl/{key}"] = float(np.mean(logp - ref_logp))
+    metrics["timing/train_and_evaluate_s"] = time.perf_counter() - started
+    return Outcome(metrics)

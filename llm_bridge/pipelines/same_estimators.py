@@ -3,8 +3,9 @@
 For one seed: a K-choice pool, the trainable weights perturbed away from π_ref, random pairs (y, y′) with scores,
 labels and preferences. For every estimator of :data:`llm_bridge.train.ESTIMATORS`:
 - the bridge: :func:`llm_bridge.train.estimator_loss` on batched log-probs, its gradient by autograd;
-- the reference: the ``bandits.objectives`` function called by hand on each sequence's own log-prob (a full
-  forward per sequence), its parameter gradient by the chain rule ∇L = Σ_y (∂L/∂ln π(y))·∇ln π(y).
+- the reference, independent of ``bandits.objectives``: the papers' loss written out in numpy (:func:`paper_loss`)
+  on each sequence's own log-prob (a full forward per sequence), with its hand-derived ∂L/∂ln π(y), and the
+  parameter gradient by the chain rule ∇L = Σ_y (∂L/∂ln π(y))·∇ln π(y).
 Prop. 3 of the CoPG paper: with R(y_w) = ¼, R(y_l) = −¼, ∇CoPG = (β/2)·∇IPO(τ = β) on the LM's weights.
 """
 from __future__ import annotations
@@ -15,7 +16,6 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from bandits import objectives
 from llm_bridge.logprobs import sequence_logprobs
 from llm_bridge.models import LoadedModel
 from llm_bridge.pipelines.outcome import Outcome
@@ -32,27 +32,47 @@ def flat_grad(loss: Tensor, params: Sequence[Tensor]) -> Tensor:
                       for g, p in zip(grads, params)])
 
 
-def reference_loss(method: str, lp: Tensor, a: Tensor, b: Tensor, ref: Tensor, reward: Tensor, first: Tensor,
-                   pref: Tensor, beta: float) -> Tensor:
-    """The mean loss of ``method`` by ``bandits.objectives`` called directly on float64 log-probs ``lp`` of the
-    pool (the numbers the bridge must match): CoPG Eq. 18–19 on (y, y′); IPO / DPO on the pair ordered by
-    ``first``; naive PG (b = 0) on both samples; RLOO with k = 2; Nash-MD-PG against y′ with P(y ≻ y′) = pref."""
-    la, lb, ra, rb = lp[a], lp[b], ref[a], ref[b]
-    if method == "copg":
-        return objectives.copg_loss(la, lb, ra, rb, reward[a], reward[b], beta).mean()
-    if method in ("ipo", "dpo"):
-        w, l_, rw, rl = (torch.where(first, la, lb), torch.where(first, lb, la), torch.where(first, ra, rb),
-                         torch.where(first, rb, ra))
-        return (objectives.ipo_loss if method == "ipo" else objectives.dpo_loss)(w, l_, rw, rl, beta).mean()
-    if method == "pg":
-        return (objectives.policy_gradient_loss(la, ra, reward[a], beta)
-                + objectives.policy_gradient_loss(lb, rb, reward[b], beta)).mean()
-    if method == "rloo":
-        return objectives.rloo_loss(torch.stack([la, lb], -1), torch.stack([ra, rb], -1),
-                                    torch.stack([reward[a], reward[b]], -1), beta).mean()
-    if method == "nash_md_pg":
-        return objectives.nash_md_pg_loss(la, ra, pref, beta).mean()
-    raise ValueError(f"no reference loss for {method!r}")
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def paper_loss(method: str, lp: np.ndarray, a: np.ndarray, b: np.ndarray, ref: np.ndarray, reward: np.ndarray,
+               first: np.ndarray, pref: np.ndarray, beta: float) -> tuple[float, np.ndarray]:
+    """The mean loss of ``method`` over the pairs and its derivative ∂L/∂ln π(y) for every pool row, written out
+    from the papers' equations in float64 numpy — independent of ``bandits.objectives`` (which the bridge calls),
+    so a wrong estimator there makes the comparison fail. ``lp``, ``ref``, ``reward``: per pool row; ``a``, ``b``:
+    the pairs' rows; R^π_β(y) = R(y) − β·ln(π(y)/π_ref(y)); stop-gradient surrogates differentiate ln π only
+    where it multiplies the stopped factor.
+    - CoPG (Eq. 18–19): L = −[R^π_β(y) − R^π_β(y′)]·(ln π(y) − ln π(y′)).
+    - IPO (τ = β): L = (h − 1/(2τ))², h = ln(π/π_ref)(y_w) − ln(π/π_ref)(y_l).   DPO: L = −ln σ(τ·h).
+    - naive PG (b = 0): L = −R^π_β(y)·ln π(y) − R^π_β(y′)·ln π(y′).
+    - RLOO (k = 2, summed): L = −(R_1 − R_2)·ln π(y_1) − (R_2 − R_1)·ln π(y_2).
+    - Nash-MD-PG: L = −[P(y ≻ y′) − ½ − τ·ln(π(y)/π_ref(y))]·ln π(y).
+    Returns (mean loss, ∂(mean loss)/∂ln π per pool row)."""
+    la, lb, ra, rb = lp[a], lp[b], reward[a], reward[b]
+    sa, sb = ra - beta * (la - ref[a]), rb - beta * (lb - ref[b])
+    if method in ("copg", "rloo"):  # with k = 2 the summed RLOO loss is CoPG's (CoPG Prop. 2)
+        per_pair, ca, cb = -(sa - sb) * (la - lb), -(sa - sb), sa - sb
+    elif method in ("ipo", "dpo"):
+        h = np.where(first, 1.0, -1.0) * ((la - ref[a]) - (lb - ref[b]))  # log-ratio margin of y_w over y_l
+        if method == "ipo":
+            per_pair, dh = (h - 1.0 / (2.0 * beta)) ** 2, 2.0 * (h - 1.0 / (2.0 * beta))
+        else:
+            per_pair, dh = -np.log(_sigmoid(beta * h)), -beta * _sigmoid(-beta * h)
+        ca = np.where(first, 1.0, -1.0) * dh
+        cb = -ca
+    elif method == "pg":
+        per_pair, ca, cb = -sa * la - sb * lb, -sa, -sb
+    elif method == "nash_md_pg":
+        advantage = pref - 0.5 - beta * (la - ref[a])
+        per_pair, ca, cb = -advantage * la, -advantage, np.zeros_like(lb)
+    else:
+        raise ValueError(f"no paper formula for {method!r}")
+    n = len(a)
+    coefficient = np.zeros(len(lp))
+    np.add.at(coefficient, a, ca / n)
+    np.add.at(coefficient, b, cb / n)
+    return float(per_pair.mean()), coefficient
 
 
 def perturb(policy: PoolPolicy, std: float, generator: torch.Generator) -> None:
@@ -93,16 +113,17 @@ class _Pairs:
 def _estimator_errors(pairs: _Pairs, beta: float, values: Tensor, jacobian: dict[int, Tensor]) -> dict[str, float]:
     metrics = {}
     params = pairs.policy.params
+    numbers = [t.detach().double().numpy() for t in (values, pairs.a, pairs.b, pairs.ref, pairs.reward, pairs.first,
+                                                      pairs.pref)]
     for method in ESTIMATORS:
         loss = pairs.bridge_loss(method, beta)
         grad = flat_grad(loss, params)
-        leaf = values.clone().requires_grad_(True)
-        ref_loss = reference_loss(method, leaf, pairs.a, pairs.b, pairs.ref, pairs.reward, pairs.first, pairs.pref,
-                                  beta)
-        dloss = torch.autograd.grad(ref_loss, leaf)[0]
-        ref_grad = sum(dloss[r] * jacobian[r] for r in jacobian)
-        metrics[f"loss_abs_diff/{method}"] = abs(float(loss.detach()) - float(ref_loss.detach()))
-        metrics[f"loss/{method}"] = float(ref_loss.detach())
+        lp, a, b, ref, reward, first, pref = numbers
+        ref_loss, coefficient = paper_loss(method, lp, a.astype(int), b.astype(int), ref, reward, first > 0, pref,
+                                           beta)
+        ref_grad = sum(float(coefficient[r]) * jacobian[r] for r in jacobian)
+        metrics[f"loss_abs_diff/{method}"] = abs(float(loss.detach()) - ref_loss)
+        metrics[f"loss/{method}"] = ref_loss
         metrics[f"grad_rel_err/{method}"] = float((grad - ref_grad).norm() / ref_grad.norm().clamp_min(1e-300))
     return metrics
 

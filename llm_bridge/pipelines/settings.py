@@ -19,6 +19,7 @@ from llm_bridge.tasks import CATEGORIES, RPS_PROMPTS
 from llm_bridge.train import TRAIN_MODES, PoolPolicy
 
 S = TypeVar("S", bound="ModelSettings")
+PAIR_MODES = ("sampled", "expected")
 
 
 def _check_positive(settings: object, *names: str) -> None:
@@ -81,7 +82,9 @@ class SameEstimatorsSettings(ModelSettings):
 
 @dataclass(frozen=True)
 class KChoiceSettings(ModelSettings):
-    """The K-choice task: R ~ U[0, ``reward_high``], pairs from a fixed μ, Adam with clipping."""
+    """The K-choice task: R ~ U[0, ``reward_high``], pairs from a fixed μ (``pairs``: sampled, ``batch_pairs`` per
+    step, or their exact expectation), Adam with clipping until a plateau (``plateau_window`` evaluations,
+    ``plateau_tolerance`` in ln KL) or ``steps``."""
 
     num_prompts: int
     reward_high: float
@@ -94,11 +97,16 @@ class KChoiceSettings(ModelSettings):
     lr: float
     clip: float
     eval_every: int
+    pairs: str
+    plateau_window: int
+    plateau_tolerance: float
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_positive(self, "num_prompts", "reward_high", "beta", "steps", "shift_check_steps", "batch_pairs",
-                        "lr", "clip", "eval_every")
+                        "lr", "clip", "eval_every", "plateau_window", "plateau_tolerance")
+        if self.pairs not in PAIR_MODES:
+            raise ValueError(f"pairs must be one of {', '.join(PAIR_MODES)}, got {self.pairs!r}")
         if self.num_prompts > len(CATEGORIES):
             raise ValueError(f"num_prompts must be <= {len(CATEGORIES)}, got {self.num_prompts}")
         check_full_support("mu", check_probabilities("mu", self.mu, size=len(CATEGORIES[0][1])))
@@ -119,24 +127,27 @@ class GpuScaleSettings(KChoiceSettings):
 
 @dataclass(frozen=True)
 class RewardOrderingSettings(ModelSettings):
-    """The arithmetic reward: reference samples per prompt, offline pairs within a training prompt, β = τ."""
+    """The arithmetic reward: reference samples per training prompt, offline pairs within a prompt, every method at
+    every β of ``betas`` (τ = β), ``eval_samples`` own samples per held-out prompt for the reward–KL frontier."""
 
     num_train_prompts: int
     num_heldout_prompts: int
     samples_per_prompt: int
+    eval_samples: int
     max_new_tokens: int
     temperature: float
-    beta: float
+    betas: tuple[float, ...]
     steps: int
     batch_pairs: int
     lr: float
     clip: float
-    eval_every: int
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _check_positive(self, "num_train_prompts", "num_heldout_prompts", "samples_per_prompt", "max_new_tokens",
-                        "temperature", "beta", "steps", "batch_pairs", "lr", "clip", "eval_every")
+        _check_positive(self, "num_train_prompts", "num_heldout_prompts", "samples_per_prompt", "eval_samples",
+                        "max_new_tokens", "temperature", "steps", "batch_pairs", "lr", "clip")
+        if not self.betas or any(not b > 0 for b in self.betas):
+            raise ValueError(f"betas must be a non-empty tuple of values > 0, got {self.betas}")
         if self.samples_per_prompt < 2:
             raise ValueError(f"samples_per_prompt must be >= 2 (pairs), got {self.samples_per_prompt}")
         if self.num_train_prompts + self.num_heldout_prompts > 81:
@@ -145,7 +156,8 @@ class RewardOrderingSettings(ModelSettings):
 
 @dataclass(frozen=True)
 class NashMDSettings(ModelSettings):
-    """Nash-MD-PG on rock–paper–scissors: mixtures β, regularisation τ, on-policy samples per prompt."""
+    """Nash-MD-PG on rock–paper–scissors: mixtures β, regularisation τ, on-policy samples per prompt; the KL term
+    exact over the K moves (``exact_kl``) or sampled."""
 
     num_prompts: int
     betas: tuple[float, ...]
@@ -155,6 +167,7 @@ class NashMDSettings(ModelSettings):
     lr: float
     clip: float
     eval_every: int
+    exact_kl: bool
 
     def __post_init__(self) -> None:
         super().__post_init__()

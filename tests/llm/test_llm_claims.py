@@ -1,5 +1,6 @@
 """Each llm claim's check on synthetic records: every status it can return (holds, fails, inconclusive with too
-few seeds, invalid where it has a control), plus the known defect of ``llm.same_estimators`` (issue #22)."""
+few seeds, invalid where it has a control), plus wrong estimators caught by ``llm.same_estimators``'s independent
+reference."""
 from __future__ import annotations
 
 import dataclasses
@@ -18,7 +19,7 @@ from benchmarks.suites.llm.claims import (
 )
 from benchmarks.suites.llm.experiments import SAME_ESTIMATORS, run_same_estimators
 from llm_bridge.pipelines.k_choice import K_CHOICE_RUNS
-from llm_bridge.tasks import RPS_MOVES
+from llm_bridge.pipelines.reward_ordering import frontier_gap
 from llm_bridge.train import ESTIMATORS, OFFLINE_PREFERENCE_METHODS
 
 
@@ -82,12 +83,12 @@ def test_same_estimators_prop3_catches_a_wrong_ipo(monkeypatch):
     assert _run_smoke_same_estimators(monkeypatch, "ipo_loss", lambda *a, **k: 2 * original(*a, **k)) == "fails"
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: the bridge calls the bandits.objectives function it is "
-                   "compared with, so a wrong estimator outside Prop. 3 (here RLOO) cannot make the check fail; "
-                   "fixed in #22")
-def test_same_estimators_catches_a_wrong_rloo(monkeypatch):
-    original = objectives.rloo_loss
-    assert _run_smoke_same_estimators(monkeypatch, "rloo_loss", lambda *a, **k: 2 * original(*a, **k)) == "fails"
+@pytest.mark.parametrize("name", ["rloo_loss", "nash_md_pg_loss", "dpo_loss"])
+def test_same_estimators_catches_a_wrong_estimator(monkeypatch, name):
+    """The reference is the papers' formula written out (not the bandits.objectives function the bridge calls), so
+    a wrong estimator outside Prop. 3 (here at twice its loss) makes the check fail."""
+    original = getattr(objectives, name)
+    assert _run_smoke_same_estimators(monkeypatch, name, lambda *a, **k: 2 * original(*a, **k)) == "fails"
 
 
 # --- llm.k_choice_fixed_point ------------------------------------------------------------------------------------
@@ -100,6 +101,7 @@ def _k_choice(n=5, shift_diff=1e-7, falling=False, **finals):
 
     def metrics(i):
         out = {f"final_kl/{k}": float(_spread(v, n, 0.1 * v)[i]) for k, v in final.items()}
+        out.update({f"plateaued/{k}": float(not falling) for k in final})
         return {**out, "start_kl": 0.25, "copg_shift_max_abs_diff": shift_diff,
                 "timing/seconds_per_step/copg": 0.5}
 
@@ -130,13 +132,19 @@ def test_k_choice_fails_when_ipo_reaches_the_optimum():
     assert check_k_choice(_k_choice(ipo=0.01)).status == "fails"
 
 
+def test_k_choice_fails_when_shifted_pg_is_not_ten_times_copg():
+    verdict = check_k_choice(_k_choice(pg_shifted=0.05))
+    assert verdict.status == "fails" and verdict.details["parts"]["pg_shifted"] == "fails"
+
+
 def test_k_choice_is_inconclusive_with_too_few_seeds():
     verdict = check_k_choice(_k_choice(n=3))
     assert verdict.status == "inconclusive" and "too few seeds" in verdict.details["reasons"]["copg"]
 
 
 def test_k_choice_is_inconclusive_while_copg_still_falls():
-    assert check_k_choice(_k_choice(copg=0.1, falling=True)).status == "inconclusive"
+    verdict = check_k_choice(_k_choice(copg=0.1, falling=True))
+    assert verdict.status == "inconclusive" and "no plateau" in verdict.details["reasons"]["copg"]
 
 
 def test_k_choice_is_invalid_when_unshifted_pg_also_fails():
@@ -146,20 +154,27 @@ def test_k_choice_is_invalid_when_unshifted_pg_also_fails():
 
 # --- llm.reward_ordering -----------------------------------------------------------------------------------------
 
-def _ordering(n=5, kl_floor=0.1, **rewards):
+ORDERING_BETAS = (0.05, 0.2)
+
+
+def _ordering(n=5, moved=True, **rewards):
+    """Frontier points: every method reaches KL 0.1 and 0.4; reward at the larger KL = ``rewards[m]``."""
     reward = {"copg": 0.5, "ipo": 0.3, "dpo": 0.2, **rewards}
 
     def metrics(i):
         out = {"ref_heldout_reward": 0.12}
         for m in OFFLINE_PREFERENCE_METHODS:
-            out.update({f"final_heldout_reward/{m}": float(_spread(reward[m], n, 0.02)[i] + 0.01 * (m == "copg")),
-                        f"final_heldout_kl/{m}": kl_floor if m == "dpo" else 0.1, f"final_heldout_ess/{m}": 4.0})
+            top = float(_spread(reward[m], n, 0.02)[i] + 0.01 * (m == "copg"))
+            for b, kl in zip(ORDERING_BETAS[::-1], (0.1, 0.4)):
+                out[f"heldout_kl/{m}/{b:g}"] = kl if moved or m != "dpo" else 0.0
+                out[f"heldout_reward/{m}/{b:g}"] = 0.12 + (top - 0.12) * kl / 0.4
         return out
-    return _records("llm/reward_ordering", n, metrics, config={"beta": 0.1})
+    return _records("llm/reward_ordering", n, metrics, config={"betas": ORDERING_BETAS})
 
 
 def test_reward_ordering_holds():
-    assert check_reward_ordering(_ordering()).status == "holds"
+    verdict = check_reward_ordering(_ordering())
+    assert verdict.status == "holds", verdict.details["reasons"]
 
 
 def test_reward_ordering_fails_when_copg_is_worse():
@@ -170,9 +185,15 @@ def test_reward_ordering_is_inconclusive_with_too_few_seeds():
     assert check_reward_ordering(_ordering(n=3)).status == "inconclusive"
 
 
-def test_reward_ordering_is_invalid_when_a_policy_leaves_the_reference_samples():
-    verdict = check_reward_ordering(_ordering(kl_floor=-1.0))
-    assert verdict.status == "invalid" and verdict.details["snis_off_support"]["dpo"]
+def test_reward_ordering_is_invalid_when_a_method_never_leaves_the_reference():
+    verdict = check_reward_ordering(_ordering(moved=False))
+    assert verdict.status == "invalid" and "DPO" in verdict.details["reasons"]["control_moved"]
+
+
+def test_frontier_gap_compares_at_matched_kl():
+    """A method that reaches a higher KL is not credited for it: on the shared KL range both lines coincide."""
+    assert frontier_gap([0.2, 1.0], [0.3, 1.1], [0.1, 0.5], [0.2, 0.6], 0.1) == pytest.approx(0.0, abs=1e-12)
+    assert frontier_gap([0.5], [0.6], [0.5], [0.4], 0.1) == pytest.approx(0.1)
 
 
 # --- llm.nash_md_pg ----------------------------------------------------------------------------------------------
@@ -180,24 +201,24 @@ def test_reward_ordering_is_invalid_when_a_policy_leaves_the_reference_samples()
 BETAS = (0.0, 0.125, 0.5)
 
 
-def _nash(n=5, win=0.55, largest=0.4, decrease=0.1):
+def _nash(n=5, win=0.55, off_top=0.02, decrease=0.1):
     keys = [f"{b:g}" for b in BETAS]
 
     def metrics(i):
         out = {"ref_exploitability": 0.09}
-        probs = (largest, (1 - largest) / 2, (1 - largest) / 2)
         for b in keys:
             out.update({f"win_vs_ref/{b}": float(_spread(win, n, 0.01)[i]), f"kl_to_nash/{b}": 0.1,
-                        f"kl_to_pg_fixed_point/{b}": 0.1, f"exploitability/{b}": 0.05})
-            out.update({f"mean_prob/{b}/{m}": p for m, p in zip(RPS_MOVES, probs)})
+                        f"kl_to_pg_fixed_point/{b}": 0.1, f"exploitability/{b}": 0.05,
+                        f"fixed_point_win_vs_ref/{b}": 0.53, f"off_top_mass/{b}": off_top,
+                        f"fixed_point_off_top_mass/{b}": 0.02})
         for j, b1 in enumerate(keys):
             for b2 in keys[j + 1:]:
                 out[f"win/{b1}_vs_{b2}"] = 0.5
         return out
 
     def series(i):
-        return {f"kl_to_nash/{b}": [0.3, 0.3 - float(_spread(decrease, n, 0.01)[i])] for b in keys}
-    return _records("llm/nash_md_pg", n, metrics, series, {"betas": BETAS, "tau": 0.1})
+        return {f"kl_to_fixed_point/{b}": [0.3, 0.3 - float(_spread(decrease, n, 0.01)[i])] for b in keys}
+    return _records("llm/nash_md_pg", n, metrics, series, {"betas": BETAS, "tau": 0.1, "lr": 3e-5})
 
 
 def test_nash_md_pg_holds():
@@ -214,7 +235,7 @@ def test_nash_md_pg_is_inconclusive_with_too_few_seeds():
 
 
 def test_nash_md_pg_is_invalid_when_the_policy_collapses():
-    verdict = check_nash_md_pg(_nash(largest=0.999, win=0.53, decrease=-0.7))
+    verdict = check_nash_md_pg(_nash(off_top=1e-4, win=0.53, decrease=-0.7))
     assert verdict.status == "invalid" and "unstable optimiser" in verdict.details["reasons"]["control_stable"]
 
 
