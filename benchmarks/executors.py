@@ -152,34 +152,49 @@ class InlineBackend:
 
 
 class LocalPoolBackend:
-    """A pool of spawned worker processes; a dead worker breaks the pool, which is rebuilt."""
+    """A pool of spawned worker processes; a dead worker breaks the pool, which is rebuilt.
+
+    A worker can die between two submissions, so ``submit`` may find the pool broken: it then starts a fresh pool
+    for the new task, and the old pool's in-flight tasks come back from ``wait_any`` as lost (each future
+    remembers its pool, so a broken old pool never takes the new pool's tasks with it)."""
 
     def __init__(self, workers: int):
         self.capacity = workers
         self._pool = self._new_pool()
+        self._pool_of: dict[Future, ProcessPoolExecutor] = {}
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.capacity, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_set_worker_threads)
 
     def submit(self, task: Task) -> Future:
-        return self._pool.submit(execute_task, task)
+        try:
+            future = self._pool.submit(execute_task, task)
+        except BrokenProcessPool:  # a worker died since the last wait: its pool's futures report it
+            self._pool = self._new_pool()
+            future = self._pool.submit(execute_task, task)
+        self._pool_of[future] = self._pool
+        return future
 
     def wait_any(self, handles: dict[Any, Task]) -> list[tuple[Any, list[Outcome]]]:
         finished, _ = wait(handles, return_when=FIRST_COMPLETED)
-        collected, broken = [], False
+        collected, broken = [], []
         for future in finished:
             try:
                 collected.append((future, future.result()))
             except BrokenProcessPool:
-                broken = True
+                if all(self._pool_of[future] is not pool for pool in broken):
+                    broken.append(self._pool_of[future])
                 collected.append((future, _lost(handles[future], "worker process died (killed or out of memory)")))
-        if broken:  # every task in the dead pool is lost with it: record them and start a fresh pool
+        for pool in broken:  # every task in a dead pool is lost with it: record them; the current one is rebuilt
             for future, task in handles.items():
-                if future not in finished:
+                if future not in finished and self._pool_of[future] is pool:
                     collected.append((future, _lost(task, "worker pool broke while this run was in flight")))
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
+            pool.shutdown(wait=False, cancel_futures=True)
+            if pool is self._pool:
+                self._pool = self._new_pool()
+        for future, _ in collected:
+            self._pool_of.pop(future, None)
         return collected
 
     def close(self) -> None:
