@@ -323,11 +323,11 @@ NASH_MD_PG = _experiment(
 GPU_SCALE = _experiment(
     "llm/gpu_scale", GpuScaleConfig, run_gpu_scale,
     "CUDA + bfloat16: log-prob tokens/s, peak memory, k-choice directions (no-op without a GPU)")
-EXPERIMENTS = (SAME_ESTIMATORS, K_CHOICE, REWARD_ORDERING, NASH_MD_PG, GPU_SCALE)
 KL_GRADIENTS_TABULAR = _experiment(
     "llm/kl_gradients_tabular", KLGradientsTabularConfig, run_kl_gradients_tabular,
     "KL-gradient estimators on an exact tabular autoregressive policy; Nash-MD-PG fixed points per estimator")
 KL_GRADIENTS_LM = _experiment(
     "llm/kl_gradients_lm", KLGradientsLMConfig, run_kl_gradients_lm,
     "KL-gradient estimators by Monte Carlo on the LM: paired per-sample derivatives vs a Rao–Blackwellised ∇KL")
-EXPERIMENTS = (*EXPERIMENTS, KL_GRADIENTS_TABULAR, KL_GRADIENTS_LM)
+EXPERIMENTS = (SAME_ESTIMATORS, K_CHOICE, REWARD_ORDERING, NASH_MD_PG, GPU_SCALE, KL_GRADIENTS_TABULAR,
+               KL_GRADIENTS_LM)
