@@ -7,8 +7,9 @@ in the order of ``seeds``. Every training run stops on its plateau rule or its e
 reports which, per model).
 
 - ``single_store_grid``: per lead time, seeds × p MLPs trained by HDPO (§5.1); test cost beside the optimal
-  policy's on the same test paths (backlog: closed-form base-stock; lost sales: the DP's policy), the optimum's
-  independently known cost (closed form / DP: checks of the simulator) and, backlogged, the learned level.
+  policy's on the same test paths (backlog: closed-form base-stock; lost sales: the DP's policy and the best capped
+  base-stock), the optimum's independently known cost (closed form / DP: checks of the simulator) and, backlogged,
+  the learned level.
 - ``lost_sales_references``: the DP optimum (relative value iteration) and the best (capped) base-stock.
 - ``hdpo_vs_reinforce``: the same network, data, minibatches and simulated periods trained by HDPO's pathwise
   gradient and by REINFORCE (§6).
@@ -31,6 +32,7 @@ from mdps.inventory.hdpo import Data, Rollout, TrainingRun, evaluate, evaluate_p
 from mdps.inventory.levels import OrderRecorder, order_up_to_levels
 from mdps.inventory.policies import (
     BaseStockPolicy,
+    CappedBaseStockPolicy,
     EchelonStockPolicy,
     SerialMLPPolicy,
     StoreMLPPolicy,
@@ -54,7 +56,12 @@ from mdps.inventory.settings import (
     WarehouseStudy,
 )
 from mdps.inventory.simulator import simulate_serial, simulate_stores, simulate_warehouse
-from mdps.inventory.solvers import backlog_base_stock_optimum, search_capped_base_stock, search_echelon_stock
+from mdps.inventory.solvers import (
+    CappedSearch,
+    backlog_base_stock_optimum,
+    search_capped_base_stock,
+    search_echelon_stock,
+)
 from mdps.inventory.store_bptt import simulate_stores_mlp
 
 Seeder = Callable[[int, str], torch.Generator]
@@ -142,6 +149,8 @@ def single_store_grid(grid: StoreGrid, training: TrainingSettings, seeds: Sequen
         reference_cost = per_scenario.mean(dim=1)
         reference_se = per_scenario.std(dim=1) / math.sqrt(per_scenario.shape[1])
         levels = None if grid.lost_sales else order_up_to_levels(recorder, training.test_warmup)
+        capped = capped_search_policy(grid, lead_time, ps, pairs, seeder) if grid.lost_sales else None
+        capped_cost = None if capped is None else evaluate(capped[0], test_rollout, test, training.test_warmup)
         for k, (seed, j) in enumerate(pairs):
             out = outcomes[seeds.index(seed)]
             key = f"L{lead_time}_p{ps[j]:g}"
@@ -154,7 +163,29 @@ def single_store_grid(grid: StoreGrid, training: TrainingSettings, seeds: Sequen
             out.metrics[f"best_dev_cost/{key}"] = float(run.best_dev_cost[k])
             if levels is not None:
                 out.metrics[f"learned_level/{key}"] = float(levels[k])
+            if capped is not None:
+                out.metrics.update({f"capped_policy_test_cost/{key}": float(capped_cost[k]),
+                                    f"capped_policy_level/{key}": capped[1][k].best_level,
+                                    f"capped_policy_cap/{key}": capped[1][k].best_cap})
     return outcomes
+
+
+CAPPED_SEARCH_SCENARIOS = 256
+"""Scenarios of the capped base-stock grid search run inside the lost-sales study (400 periods, 100 warm-up):
+the ``decide`` setting of ``lost_sales_references``, so both find the same (S, c) from the same stream."""
+
+
+def capped_search_policy(grid: StoreGrid, lead_time: int, ps: Sequence[float], pairs: Sequence[tuple[int, int]],
+                         seeder: Seeder) -> tuple[CappedBaseStockPolicy, list[CappedSearch]]:
+    """Per model (seed s, p_j): the best capped base-stock (S, c), q = min((S − IP)⁺, c), found by grid search on
+    the seed's own paths (stream "capped_search/L{L}_p{p}", the one ``lost_sales_references`` uses), as one
+    batched policy that can run on HDPO's test paths."""
+    searches = [search_capped_base_stock(grid.demand(), grid.holding_cost, ps[j], lead_time, True,
+                                         seeder(s, f"capped_search/L{lead_time}_p{ps[j]:g}"), CAPPED_SEARCH_SCENARIOS)
+                for s, j in pairs]
+    policy = CappedBaseStockPolicy(torch.tensor([[c.best_level] for c in searches]),
+                                   torch.tensor([[c.best_cap] for c in searches]))
+    return policy, searches
 
 
 def lost_sales_references(grid: LostSalesGrid, seeds: Sequence[int], seeder: Seeder) -> list[SeedOutcome]:

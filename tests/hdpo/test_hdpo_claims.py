@@ -62,17 +62,16 @@ def test_backlog_statuses(records, status):
 
 
 # ------------------------------------------------------------------------------------------------ lost sales
-def _lost_sales(seeds: int, gap: float, capped_gap: float, dp_shift: float = 0.0, bound_hit: float = 0.0,
-                reference_seeds: int | None = None, simulator_bias: float = 0.0, plateaued: float = 1.0
-                ) -> dict[str, list[RunRecord]]:
+def _lost_sales(seeds: int, gap: float, capped_gap: float | tuple[float, float], dp_shift: float = 0.0,
+                bound_hit: float = 0.0, simulator_bias: float = 0.0, plateaued: float = 1.0,
+                capped_sd: float = 0.001) -> dict[str, list[RunRecord]]:
+    """Two instances; ``capped_gap`` is the capped policy's gap to the DP policy on the same test paths (one value
+    for both instances, or one per instance); HDPO's excess over it varies by seed with SD ``capped_sd``."""
     keys = {"L1_p9": LOST_SALES_TABLE[1][1], "L4_p39": LOST_SALES_TABLE[4][3]}
+    capped = dict(zip(keys, capped_gap if isinstance(capped_gap, tuple) else (capped_gap, capped_gap)))
 
     def reference(s: int) -> tuple[dict, dict]:
-        metrics = {}
-        for key, dp in keys.items():
-            metrics.update({f"capped_cost/{key}": (dp + dp_shift) * (1 + capped_gap + 0.001 * SPREAD[::-1][s]),
-                            f"base_stock_cost/{key}": (dp + dp_shift) * 1.05})
-        return metrics, {}
+        return {f"base_stock_cost/{key}": (dp + dp_shift) * 1.05 for key, dp in keys.items()}, {}
 
     def make(s: int) -> tuple[dict, dict]:
         metrics = {}
@@ -81,23 +80,27 @@ def _lost_sales(seeds: int, gap: float, capped_gap: float, dp_shift: float = 0.0
             cost = policy_cost * (1 + gap + 0.001 * SPREAD[s])
             metrics.update({f"test_cost/{key}": cost, f"optimal_policy_test_cost/{key}": policy_cost,
                             f"optimal_policy_test_cost_se/{key}": dp * 0.002,
+                            f"capped_policy_test_cost/{key}": policy_cost * (1 + capped[key] + 0.001 * SPREAD[s]
+                                                                              + capped_sd * SPREAD[::-1][s]),
+                            f"capped_policy_level/{key}": 30.0, f"capped_policy_cap/{key}": 6.0,
                             f"gap/{key}": cost / policy_cost - 1, f"dp_cost/{key}": dp + dp_shift,
                             f"dp_bound_hit/{key}": bound_hit, f"plateaued/{key}": plateaued,
                             f"stop_epoch/{key}": 40.0})
         return metrics, {}
     return {"hdpo/lost_sales": _records("hdpo/lost_sales", seeds, make),
-            "hdpo/lost_sales_reference": _records("hdpo/lost_sales_reference", reference_seeds or seeds, reference)}
+            "hdpo/lost_sales_reference": _records("hdpo/lost_sales_reference", seeds, reference)}
 
 
 @pytest.mark.parametrize("records, status", [
     (lambda: _lost_sales(5, 0.002, 0.01), "holds"),
+    (lambda: _lost_sales(5, 0.002, (0.01, 0.002)), "holds"),  # tied with capped on one instance, better on average
     (lambda: _lost_sales(5, 0.05, 0.10), "fails"),          # far above the DP optimum
     (lambda: _lost_sales(5, 0.002, -0.01), "fails"),        # worse than the capped base-stock
     (lambda: _lost_sales(5, 0.0098, 0.05), "inconclusive"),  # the interval straddles 1%
     (lambda: _lost_sales(3, 0.002, 0.01), "inconclusive"),  # too few seeds
-    (lambda: _lost_sales(5, 0.002, 0.01, reference_seeds=1), "inconclusive"),  # one seed of the capped search
-    (lambda: _lost_sales(5, 0.002, 0.0025), "inconclusive"),  # HDPO − capped straddles 0
+    (lambda: _lost_sales(5, 0.002, 0.0025, capped_sd=0.01), "inconclusive"),  # HDPO − capped straddles 0
     (lambda: _lost_sales(5, 0.05, 0.10, plateaued=0.0), "inconclusive"),  # fails, but training was cut short
+    (lambda: _lost_sales(5, 0.002, -0.01, plateaued=0.0), "inconclusive"),  # worse than capped, but cut short
     (lambda: _lost_sales(5, 0.002, 0.01, dp_shift=0.05), "invalid"),   # the DP disagrees with the table
     (lambda: _lost_sales(5, 0.05, 0.10, bound_hit=1.0), "invalid"),    # the DP hit its order bound
     (lambda: _lost_sales(5, 0.002, 0.01, simulator_bias=0.03), "invalid"),  # simulator ≠ the DP's average cost
@@ -106,6 +109,13 @@ def test_lost_sales_statuses(records, status):
     verdict = check_lost_sales(records())
     assert verdict.status == status, verdict.explanation
     assert bool(verdict.details["control_failures"]) == (status == "invalid")
+
+
+def test_lost_sales_reports_each_instance_against_capped():
+    verdict = check_lost_sales(_lost_sales(5, 0.002, (0.01, 0.002)))
+    assert verdict.details["L1_p9"]["versus_capped"] == "better"
+    assert verdict.details["L4_p39"]["versus_capped"] == "tied"
+    assert verdict.details["beats_capped"] == "holds" and "tied on 1 (L4_p39)" in verdict.explanation
 
 
 @pytest.mark.parametrize("claim_id, word", [("hdpo.lost_sales_near_optimal", "DP"),

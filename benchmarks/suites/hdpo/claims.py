@@ -16,14 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from benchmarks.records import fmt, metric_matrix, paired_values, values
+from benchmarks.records import fmt, metric_matrix, values
 from benchmarks.registry import RunRecord, Verdict
 from benchmarks.stats import (
     Estimate,
     combine_parts,
     decide_claim,
     mean_interval,
-    paired_difference,
     paired_one_sided_bounds,
 )
 
@@ -201,50 +200,71 @@ def dp_control_failures(reference: Mapping[str, float], keys: Sequence[tuple[int
     return failures
 
 
+def capped_excess(runs: Sequence[RunRecord], keys: Sequence[str]) -> np.ndarray:
+    """(seeds, instances) relative excess of HDPO over the best capped base-stock policy run on the same test
+    paths: (cost_HDPO − cost_capped) / cost_DP-policy, the DP-optimal policy's cost on those paths as the scale
+    (so the instances' excesses are in the same units as their gaps and can be averaged)."""
+    return np.array([[(r.metrics[f"test_cost/{k}"] - r.metrics[f"capped_policy_test_cost/{k}"])
+                      / r.metrics[f"optimal_policy_test_cost/{k}"] for k in keys] for r in runs])
+
+
 def check_lost_sales(results: Results) -> Verdict:
-    """Per instance: HDPO's mean test-cost gap to the DP-optimal policy on the same test paths at most 1%, and
-    HDPO's cost below the best capped base-stock's (seed s of HDPO against seed s of the search, per-seed
-    differences); invalid if the DP is off (published table, order bound) or the simulator's cost of the DP
-    policy disagrees with the DP's average cost (control)."""
+    """Two parts. (1) Per instance: HDPO's mean test-cost gap to the DP-optimal policy on the same test paths at
+    most 1%. (2) HDPO beats the best capped base-stock policy: per seed, the grid average of HDPO's relative
+    excess over the capped policy on the same test paths (``capped_excess``), upper 95% bound below 0; each
+    instance's excess is reported (better / tied / worse), not judged — where capped base-stock is itself within
+    ~0.1% of the optimum (spec: 0.04–1.45% above), "beats it on every instance" would ask for a difference
+    smaller than any budget here resolves. Invalid if the DP is off (published table, order bound) or the
+    simulator's cost of the DP policy disagrees with the DP's average cost (control)."""
     runs, references = results["hdpo/lost_sales"], results["hdpo/lost_sales_reference"]
     grid = instances(runs, "test_cost")
     keys = [instance_key(lead, p) for lead, p in grid]
     control = dp_control_failures(runs[0].metrics, grid) + simulator_disagreements(runs, keys, "dp_cost")
-    parts, details, worst, gaps = [], {}, None, []
-    for (lead, p), key in zip(grid, keys):
+    excess = capped_excess(runs, keys)
+    parts, details, worst, gaps, sides = [], {}, None, [], {"better": [], "tied": [], "worse": []}
+    for (lead, p), key, column in zip(grid, keys, excess.T):
         dp = runs[0].metrics[f"dp_cost/{key}"]
         gap = _one_sided(values(runs, f"gap/{key}"))
-        _, hdpo, capped = paired_values(runs, references, f"test_cost/{key}", f"capped_cost/{key}")
-        excess = paired_difference(hdpo, capped, confidence=CONFIDENCE)
-        flags = _plateau_flags(runs, key)
-        (near, near_reason), (beats, beats_reason) = (
-            _unless_plateaued(decide_claim(gap, THRESHOLDS.gap, "below"), flags),
-            _unless_plateaued(decide_claim(excess, 0.0, "below"), flags))
-        parts += [near, beats]
+        near, near_reason = _unless_plateaued(decide_claim(gap, THRESHOLDS.gap, "below"), _plateau_flags(runs, key))
+        versus = _one_sided(column)
+        side = "better" if versus.high < 0 else "worse" if versus.low > 0 else "tied"
+        sides[side].append(key)
+        parts.append(near)
         gaps.append(gap.value)
+        capped_gap = np.array(values(runs, f"capped_policy_test_cost/{key}")) / np.array(
+            values(runs, f"optimal_policy_test_cost/{key}")) - 1
         details[key] = {"gap": gap.value, "gap_ci": list(gap.ci), "dp": dp, "table": _table_value(lead, p),
                         "dp_policy_test_cost": float(np.mean(values(runs, f"optimal_policy_test_cost/{key}"))),
-                        "capped_gap": float(np.mean(values(references, f"capped_cost/{key}"))) / dp - 1,
+                        "capped_gap": float(np.mean(capped_gap)),
+                        "capped_levels": values(runs, f"capped_policy_level/{key}"),
+                        "capped_caps": values(runs, f"capped_policy_cap/{key}"),
                         "base_stock_gap": float(np.mean(values(references, f"base_stock_cost/{key}"))) / dp - 1,
-                        "hdpo_minus_capped": excess.value, "hdpo_minus_capped_ci": list(excess.ci),
-                        "near_optimal": near, "beats_capped": beats, "near_reason": near_reason,
-                        "beats_reason": beats_reason}
+                        "hdpo_minus_capped": versus.value, "hdpo_minus_capped_ci": list(versus.ci),
+                        "versus_capped": side, "near_optimal": near, "near_reason": near_reason}
         if worst is None or gap.value > worst[1].value:
             worst = (key, gap)
+    average = _one_sided(excess.mean(axis=1))
+    flags = [f for key in keys for f in _plateau_flags(runs, key)]
+    beats, beats_reason = _unless_plateaued(decide_claim(average, 0.0, "below"), flags)
+    parts.append(beats)
     key, gap = worst
     status = "invalid" if control else combine_parts(parts)
+    sided = "; ".join(f"{name} on {len(ks)} ({', '.join(ks)})" if ks else f"{name} on 0" for name, ks in sides.items())
     return Verdict(
         claim="hdpo.lost_sales_near_optimal", status=status,
         statistic=f"test-cost gap to the DP-optimal policy on the same paths, worst instance ({key}), 90% interval",
         value=gap.value, ci=gap.ci, threshold=THRESHOLDS.gap, paper_value=PAPER["lost_sales"],
-        details={**details, "average_gap": float(np.mean(gaps)), "control_failures": control},
+        details={**details, "average_gap": float(np.mean(gaps)), "control_failures": control,
+                 "beats_capped": beats, "beats_reason": beats_reason, "average_excess_over_capped": average.value,
+                 "average_excess_over_capped_ci": list(average.ci)},
         explanation=((f"invalid: control failed ({DP_CONTROL}): {'; '.join(control)}. " if control else "")
-                     + f"{len(details)} instances, {len(runs)} seeds ({len(references)} of the capped search); "
-                     f"average gap {np.mean(gaps) * 100:.2f}%; worst {key} {_percent(gap)} "
-                     f"({details[key]['near_reason']}); "
+                     + f"{len(details)} instances, {len(runs)} seeds; average gap {np.mean(gaps) * 100:.2f}%; worst "
+                     f"{key} {_percent(gap)} ({details[key]['near_reason']}); HDPO − best capped base-stock on the "
+                     f"same test paths, grid average {_percent(average)} of the DP policy's cost ({beats}: "
+                     f"{beats_reason}); per instance HDPO is {sided}; "
                      + "; ".join(f"{k}: HDPO {d['gap'] * 100:+.2f}% (capped {d['capped_gap'] * 100:+.2f}%, "
                                  f"base-stock {d['base_stock_gap'] * 100:+.2f}% of the DP; DP {d['dp']:.3f} vs table "
-                                 f"{d['table']}) ({d['near_optimal']}/{d['beats_capped']})"
+                                 f"{d['table']}) ({d['near_optimal']}; vs capped {d['versus_capped']})"
                                  for k, d in details.items())
                      + f"; {_training_note(runs, keys)}. " + PILOT["lost_sales"]),
     )

@@ -34,18 +34,18 @@ def plot_backlog(results: Results, path: str) -> None:
 
 def plot_lost_sales(results: Results, path: str) -> None:
     import matplotlib.pyplot as plt
-    runs, references = results["hdpo/lost_sales"], results["hdpo/lost_sales_reference"]
-    dp = runs[0].metrics
+    runs = results["hdpo/lost_sales"]
     keys = [instance_key(lead, p) for lead, p in instances(runs, "test_cost")]
     hdpo = [mean_interval([g * 100 for g in values(runs, f"gap/{k}")]) for k in keys]
-    capped = [mean_interval([c / dp[f"dp_cost/{k}"] * 100 - 100 for c in values(references, f"capped_cost/{k}")])
+    capped = [mean_interval([(c / d - 1) * 100 for c, d in zip(values(runs, f"capped_policy_test_cost/{k}"),
+                                                                 values(runs, f"optimal_policy_test_cost/{k}"))])
               for k in keys]
     figure, axis = plt.subplots(figsize=(8, 4))
     x = np.arange(len(keys))
     axis.bar(x - 0.2, [e.value for e in hdpo], 0.4, yerr=_error_bars(hdpo), capsize=2,
              label="HDPO (MLP) vs the DP policy, same paths")
     axis.bar(x + 0.2, [e.value for e in capped], 0.4, yerr=_error_bars(capped), capsize=2,
-             label="best capped base-stock")
+             label="best capped base-stock vs the DP policy, same paths")
     axis.axhline(THRESHOLDS.gap * 100, color="grey", linestyle="--", linewidth=1)
     axis.set_xticks(x, keys, rotation=45, fontsize=7)
     axis.set_ylabel("gap to DP optimum (%)")
