@@ -1,11 +1,12 @@
 """Shortest-path expert over (x, y, direction) and behaviour-cloning pre-training.
 
-The expert's distance table d(x, y, dir) = fewest actions (left, right, forward) to reach the goal; it is the
-BFS distance on the state graph, computed for all configurations at once by the Bellman iteration
-d ← min_a (1 + d(next(s, a))), d(goal) = 0, run to its fixed point (unit edge costs: the fixed point reached
-from d = ∞ is the BFS distance). The expert's action is argmin_a d(next(s, a)) (ties → forward, left, right).
-Demonstrations mix in uniformly random actions with probability ``noise``; BC minimises the cross-entropy of
-the actions actually taken, so the cloned start policy is stochastic and leaves headroom.
+The expert's distance table d(x, y, dir) = fewest actions (left, right, forward) to reach a goal state (FourRooms:
+on the goal cell; GoToLocal: facing a matching object, ``babyai.GoToExpert``); it is the BFS distance on the state
+graph, computed for all configurations at once by the Bellman iteration d ← min_a (1 + d(next(s, a))), d(goal) = 0,
+run to its fixed point (unit edge costs: the fixed point reached from d = ∞ is the BFS distance). The expert's
+action is argmin_a d(next(s, a)) (ties → forward, left, right). Demonstrations mix in uniformly random actions with
+probability ``noise``; BC minimises the cross-entropy of the actions actually taken, so the cloned start policy is
+stochastic and leaves headroom.
 """
 from __future__ import annotations
 
@@ -19,27 +20,27 @@ UNREACHABLE = 10**6
 _PREFERENCE = (2, 0, 1)  # forward, left, right
 
 
-def _successors(table: LayoutTable) -> np.ndarray:
-    """(K, 19, 19, 4, 3) flat successor index (x·19·4 + y·4 + d) for actions left, right, forward."""
-    k = len(table.seeds)
-    x, y, d = np.meshgrid(np.arange(GRID_SIZE), np.arange(GRID_SIZE), np.arange(4), indexing="ij")
+def _successors(blocked: np.ndarray) -> np.ndarray:
+    """(K, G, G, 4, 3) flat successor index (x·G·4 + y·4 + d) for actions left, right, forward on K grids of
+    G × G cells, where forward into a ``blocked`` cell (or off the grid) leaves the agent in place."""
+    k, size = blocked.shape[0], blocked.shape[1]
+    x, y, d = np.meshgrid(np.arange(size), np.arange(size), np.arange(4), indexing="ij")
     nx, ny = x + DIR_VEC[d, 0], y + DIR_VEC[d, 1]
-    inside = (nx >= 0) & (nx < GRID_SIZE) & (ny >= 0) & (ny < GRID_SIZE)
-    cx, cy = np.clip(nx, 0, GRID_SIZE - 1), np.clip(ny, 0, GRID_SIZE - 1)
-    blocked = (table.cells[:, cx, cy] == 2) | ~inside[None]
-    fx, fy = np.where(blocked, x[None], cx[None]), np.where(blocked, y[None], cy[None])
-    flat = lambda a, b, c: (a * GRID_SIZE + b) * 4 + c  # noqa: E731
+    inside = (nx >= 0) & (nx < size) & (ny >= 0) & (ny < size)
+    cx, cy = np.clip(nx, 0, size - 1), np.clip(ny, 0, size - 1)
+    stopped = blocked[:, cx, cy] | ~inside[None]
+    fx, fy = np.where(stopped, x[None], cx[None]), np.where(stopped, y[None], cy[None])
+    flat = lambda a, b, c: (a * size + b) * 4 + c  # noqa: E731
     left = np.broadcast_to(flat(x, y, (d - 1) % 4), (k, *x.shape))
     right = np.broadcast_to(flat(x, y, (d + 1) % 4), (k, *x.shape))
     return np.stack([left, right, flat(fx, fy, np.broadcast_to(d, fx.shape))], axis=-1)
 
 
-def distance_tables(table: LayoutTable) -> np.ndarray:
-    """d[k, x, y, dir]: fewest actions from (x, y, dir) to configuration k's goal (UNREACHABLE for walls)."""
-    k = len(table.seeds)
-    successors = _successors(table).reshape(k, -1, NUM_ACTIONS)
-    goal = np.zeros((k, GRID_SIZE, GRID_SIZE, 4), dtype=bool)
-    goal[np.arange(k), table.goals[:, 0], table.goals[:, 1], :] = True
+def shortest_distances(successors: np.ndarray, goal: np.ndarray) -> np.ndarray:
+    """d[k, x, y, dir]: fewest actions from (x, y, dir) to a goal state of grid k (UNREACHABLE where none is
+    reachable), by the Bellman iteration from d = ∞ on the ``(K, G, G, 4, 3)`` successor table."""
+    k, shape = goal.shape[0], goal.shape
+    successors = successors.reshape(k, -1, NUM_ACTIONS)
     goal = goal.reshape(k, -1)
     dist = np.where(goal, 0, UNREACHABLE).astype(np.int64)
     rows = np.arange(k)[:, None, None]
@@ -48,22 +49,39 @@ def distance_tables(table: LayoutTable) -> np.ndarray:
         new[goal] = 0
         new = np.minimum(new, UNREACHABLE)
         if np.array_equal(new, dist):
-            return dist.reshape(k, GRID_SIZE, GRID_SIZE, 4)
+            return dist.reshape(shape)
         dist = new
 
 
+def _goal_cells(table: LayoutTable) -> np.ndarray:
+    """(K, 19, 19, 4) bool: FourRooms goal states (on the goal cell, any direction)."""
+    k = len(table.seeds)
+    goal = np.zeros((k, GRID_SIZE, GRID_SIZE, 4), dtype=bool)
+    goal[np.arange(k), table.goals[:, 0], table.goals[:, 1], :] = True
+    return goal
+
+
+def distance_tables(table: LayoutTable) -> np.ndarray:
+    """d[k, x, y, dir]: fewest actions from (x, y, dir) to configuration k's goal (UNREACHABLE for walls)."""
+    return shortest_distances(_successors(table.cells == 2), _goal_cells(table))
+
+
 class Expert:
-    """Greedy shortest-path actions on every configuration of a layout table."""
+    """Greedy shortest-path actions on every configuration of a layout table (FourRooms: reach the goal cell)."""
 
     def __init__(self, table: LayoutTable) -> None:
+        self._setup(table, table.cells == 2, _goal_cells(table))
+
+    def _setup(self, table, blocked: np.ndarray, goal: np.ndarray) -> None:
+        """Distances to the ``goal`` states with forward moves stopped by ``blocked`` cells, and greedy actions."""
         self.table = table
-        self.dist = distance_tables(table)
-        successors = _successors(table)
+        successors = _successors(blocked)
+        self.dist = shortest_distances(successors, goal)
         k = len(table.seeds)
         flat = self.dist.reshape(k, -1)
-        costs = flat[np.arange(k)[:, None, None, None, None], successors]  # (K, 19, 19, 4, 3) left, right, fwd
+        costs = flat[np.arange(k)[:, None, None, None, None], successors]  # (K, G, G, 4, 3) left, right, fwd
         ordered = costs[..., list(_PREFERENCE)]
-        self.actions = np.asarray(_PREFERENCE)[ordered.argmin(-1)]  # (K, 19, 19, 4)
+        self.actions = np.asarray(_PREFERENCE)[ordered.argmin(-1)]  # (K, G, G, 4)
 
     def act(self, state: BatchState) -> np.ndarray:
         return self.actions[state.row, state.x, state.y, state.direction]

@@ -1,12 +1,13 @@
 """One run of the polychromic study: behaviour-cloned start, optional fine-tuning, evaluation.
 
-``run_method`` is what a suite calls per (method, seed): build the layouts of the training and unseen
-configurations, BC-pretrain on noisy expert demonstrations, fine-tune with ``method`` for a fixed number of
-environment steps while evaluating learning curves, then evaluate pass@k / success / diversity / entropy on the
-training configurations and success on unseen ones. Everything random comes from the caller's ``RunGenerators``,
-one generator per purpose: two methods given generators from the same seed start from the same BC policy and are
-evaluated on the same sampler streams. Wall-clock measurements are returned under ``timing/`` (they are not
-results of the run).
+``run_method`` is what a suite calls per (method, seed) on MiniGrid-FourRooms-v0 or BabyAI-GoToLocal-v0
+(``STUDY_ENVS``; ``build_setting`` assembles an environment's steppers, expert and observation size): build the
+layouts of the training and unseen configurations, BC-pretrain on noisy expert demonstrations, fine-tune with
+``method`` for a fixed number of environment steps while evaluating learning curves, then evaluate pass@k / success
+/ diversity / entropy on the training configurations and success on unseen ones. Everything random comes from the
+caller's ``RunGenerators``, one generator per purpose: two methods given generators from the same seed start from
+the same BC policy and are evaluated on the same sampler streams. Wall-clock measurements are returned under
+``timing/`` (they are not results of the run).
 """
 from __future__ import annotations
 
@@ -16,14 +17,17 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from mdps.minigrid import babyai
 from mdps.minigrid.envs import (
+    ENV_IDS,
     HORIZON,
     BatchFourRooms,
     FourRooms,
     LayoutTable,
-    check_env_id,
     room_of,
 )
+from mdps.minigrid.envs import FEATURES_PER_OBS as FOURROOMS_FEATURES_PER_OBS
+from mdps.minigrid.envs import NUM_FEATURES as FOURROOMS_NUM_FEATURES
 from mdps.minigrid.expert import Expert, behaviour_cloning, demonstrations
 from mdps.minigrid.passk import Evaluation, evaluate
 from mdps.minigrid.policy import ActorCritic
@@ -37,7 +41,8 @@ class StudyArgs:
     env_id: str = "MiniGrid-FourRooms-v0"
     train_configs: tuple[int, ...] = tuple(range(200))
     unseen_configs: tuple[int, ...] = tuple(range(1000, 1200))
-    horizon: int = HORIZON
+    horizon: int | None = None
+    """None: the environment's own (FourRooms 100, the paper's; GoToLocal 64, minigrid's max_steps)."""
     demos_per_config: int = 4
     demo_noise: float = 0.3
     bc_epochs: float = 2.0
@@ -49,7 +54,9 @@ class StudyArgs:
     curve_samples: int = 4
 
     def __post_init__(self) -> None:
-        check_env_id(self.env_id)
+        check_study_env(self.env_id)
+        if self.horizon is not None and self.horizon < 1:
+            raise ValueError(f"horizon must be >= 1, got {self.horizon}")
         if not self.train_configs or not self.unseen_configs:
             raise ValueError("need at least one training and one unseen configuration")
         if set(self.train_configs) & set(self.unseen_configs):
@@ -61,6 +68,47 @@ class StudyArgs:
         if self.curve_points < 2 or self.curve_samples < 1:
             raise ValueError(f"need curve_points >= 2 and curve_samples >= 1, got {self.curve_points}, "
                              f"{self.curve_samples}")
+
+
+STUDY_ENVS = (*ENV_IDS, babyai.ENV_ID)
+
+
+def check_study_env(env_id: str) -> str:
+    """The env id if the study supports it, else a ValueError naming it."""
+    if env_id not in STUDY_ENVS:
+        raise ValueError(f"unknown env id {env_id!r} (supported: {', '.join(STUDY_ENVS)})")
+    return env_id
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment's pieces: steppers on the training and unseen configurations, the shortest-path expert, the
+    configurations with several feasible region-sets, and the observation size of the policy."""
+
+    sim: BatchFourRooms
+    unseen: BatchFourRooms
+    expert: Expert
+    multi_route: np.ndarray
+    num_features: int
+    features_per_obs: int
+
+
+def build_setting(env_id: str, train_configs: tuple[int, ...], unseen_configs: tuple[int, ...],
+                  horizon: int | None = None) -> Setting:
+    """The ``Setting`` of ``env_id`` (``horizon`` None: the environment's own)."""
+    if check_study_env(env_id) == babyai.ENV_ID:
+        env = babyai.make_env()
+        table = babyai.GoToTable.build(train_configs, env)
+        h = babyai.HORIZON if horizon is None else horizon
+        return Setting(babyai.BatchGoToLocal(table, h),
+                       babyai.BatchGoToLocal(babyai.GoToTable.build(unseen_configs, env), h),
+                       babyai.GoToExpert(table), babyai.multi_route_configs(table), babyai.NUM_FEATURES,
+                       babyai.FEATURES_PER_OBS)
+    h = HORIZON if horizon is None else horizon
+    pool = FourRooms(env_id, h)
+    table = LayoutTable.build(pool, train_configs)
+    return Setting(BatchFourRooms(table, h), BatchFourRooms(LayoutTable.build(pool, unseen_configs), h),
+                   Expert(table), multi_route_configs(table), FOURROOMS_NUM_FEATURES, FOURROOMS_FEATURES_PER_OBS)
 
 
 @dataclass(frozen=True)
@@ -125,12 +173,12 @@ def run_method(method: str, study: StudyArgs, train_args: TrainArgs | None, gene
         raise ValueError(f"need one evaluation generator per evaluation seed ({study.eval_seeds}), got "
                          f"{len(generators.evaluation)}")
     started, started_cpu = time.perf_counter(), time.process_time()
-    pool = FourRooms(study.env_id, study.horizon)
-    table = LayoutTable.build(pool, study.train_configs)
-    sim = BatchFourRooms(table, study.horizon)
-    unseen = BatchFourRooms(LayoutTable.build(pool, study.unseen_configs), study.horizon)
-    policy = ActorCritic(generator=generators.init)
-    features, actions = demonstrations(sim, Expert(table), study.demos_per_config, study.demo_noise, generators.demos)
+    setting = build_setting(study.env_id, study.train_configs, study.unseen_configs, study.horizon)
+    sim, unseen, table = setting.sim, setting.unseen, setting.sim.table
+    policy = ActorCritic(generator=generators.init, num_features=setting.num_features,
+                         features_per_obs=setting.features_per_obs)
+    features, actions = demonstrations(sim, setting.expert, study.demos_per_config, study.demo_noise,
+                                       generators.demos)
     behaviour_cloning(policy, features, actions, study.bc_epochs, 256, study.bc_lr, generators.bc)
     curve_start = generators.curve.get_state()
     series: dict[str, list[float]] = {"curve/steps": [], "curve/success": [], "curve/pass@k": [],
@@ -164,7 +212,7 @@ def run_method(method: str, study: StudyArgs, train_args: TrainArgs | None, gene
                         "timing/sps": log.sps, "timing/vine_time_fraction": log.vine_s / elapsed if elapsed else 0.0,
                         "timing/update_time_fraction": log.update_s / elapsed if elapsed else 0.0})
         series["train/success"] = log.success
-    multi_route = multi_route_configs(table)
+    multi_route = setting.multi_route
     final, runs = evaluate(sim, policy, study.train_configs, study.eval_samples, generators.evaluation, study.k_max,
                            multi_route)
     metrics.update(_metrics("", final))
@@ -176,7 +224,8 @@ def run_method(method: str, study: StudyArgs, train_args: TrainArgs | None, gene
     metrics.update({f"unseen_pass@{k}": v for k, v in enumerate(unseen_eval.pass_at, start=1)})
     metrics["train_success_1seed"] = float(runs[0].success.mean())
     metrics["success_drop"] = metrics["train_success_1seed"] - unseen_eval.success
-    series.update(_picture_paths(runs[0], table, study.eval_samples))
+    if isinstance(table, LayoutTable):  # the rendered-routes picture is FourRooms'
+        series.update(_picture_paths(runs[0], table, study.eval_samples))
     metrics["timing/wall_s"] = time.perf_counter() - started
     metrics["timing/cpu_s"] = time.process_time() - started_cpu
     return metrics, series

@@ -1,7 +1,8 @@
-"""Actor and critic: small MLPs over the 52 observation feature indices.
+"""Actor and critic: small MLPs over the observation feature indices.
 
-The 52 feature indices are scattered into a 314-wide one-hot (multi-hot) vector and fed to a linear layer
-(on CPU this is ~2.5× faster to train than the equivalent ``nn.EmbeddingBag`` sum, whose backward is slow).
+The feature indices (FourRooms: 52 of 314; GoToLocal: 54 of ``babyai.NUM_FEATURES``) are scattered into a one-hot
+(multi-hot) vector and fed to a linear layer (on CPU this is ~2.5× faster to train than the equivalent
+``nn.EmbeddingBag`` sum, whose backward is slow). The defaults are FourRooms'.
 """
 from __future__ import annotations
 
@@ -12,30 +13,32 @@ from mdps.minigrid.envs import FEATURES_PER_OBS, NUM_ACTIONS, NUM_FEATURES
 
 
 class MLP(nn.Module):
-    """features (B, 52) int64 → multi-hot (B, 314) → tanh(linear) → tanh(linear) → linear → (B, outputs)."""
+    """features (B, F) int64 → multi-hot (B, num_features) → tanh(linear) → tanh(linear) → linear → (B, outputs)."""
 
-    def __init__(self, outputs: int, hidden: int = 64) -> None:
+    def __init__(self, outputs: int, hidden: int = 64, num_features: int = NUM_FEATURES) -> None:
         super().__init__()
-        self.body = nn.Sequential(nn.Linear(NUM_FEATURES, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
+        self.num_features = num_features
+        self.body = nn.Sequential(nn.Linear(num_features, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
                                   nn.Linear(hidden, outputs))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        multi_hot = torch.zeros(features.shape[0], NUM_FEATURES).scatter_(1, features, 1.0)
+        multi_hot = torch.zeros(features.shape[0], self.num_features).scatter_(1, features, 1.0)
         return self.body(multi_hot)
 
 
 class ActorCritic(nn.Module):
     """Separate actor (logits over left/right/forward) and critic (state value) networks."""
 
-    def __init__(self, hidden: int = 64, generator: torch.Generator | None = None) -> None:
+    def __init__(self, hidden: int = 64, generator: torch.Generator | None = None, num_features: int = NUM_FEATURES,
+                 features_per_obs: int = FEATURES_PER_OBS) -> None:
         super().__init__()
-        self.actor = MLP(NUM_ACTIONS, hidden)
-        self.critic = MLP(1, hidden)
+        self.actor = MLP(NUM_ACTIONS, hidden, num_features)
+        self.critic = MLP(1, hidden, num_features)
         if generator is not None:  # seed-determined initialisation independent of the global RNG
             with torch.no_grad():
                 for parameter in self.parameters():
                     if parameter.dim() > 1:
-                        fan_in = FEATURES_PER_OBS if parameter.shape[1] == NUM_FEATURES else parameter.shape[1]
+                        fan_in = features_per_obs if parameter.shape[1] == num_features else parameter.shape[1]
                         bound = 1.0 / fan_in ** 0.5
                         parameter.copy_(torch.empty_like(parameter).uniform_(-bound, bound, generator=generator))
                     else:

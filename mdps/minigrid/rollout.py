@@ -2,7 +2,9 @@
 
 ``run_episodes`` plays one episode from each start state (configuration starts, or mid-episode states for
 vines) all at once: each step encodes the active envs, runs one forward, samples actions with the caller's
-``torch.Generator`` (the only randomness, so runs are reproducible) and steps the active envs in numpy.
+``torch.Generator`` (the only randomness, so runs are reproducible) and steps the active envs in numpy. Works on
+any stepper with FourRooms' interface (``babyai.BatchGoToLocal`` too); the visited-region mask uses the
+stepper's ``region_bits`` when it has one, FourRooms' rooms otherwise.
 """
 from __future__ import annotations
 
@@ -68,7 +70,8 @@ def run_episodes(sim: BatchFourRooms, policy: ActorCritic, start: BatchState, ge
     active = np.arange(count)
     success = np.zeros(count, dtype=bool)
     returns = np.zeros(count)
-    masks = room_bits(state.x, state.y)
+    regions = getattr(sim, "region_bits", room_bits)  # GoToLocal: quadrants of its one room; FourRooms: rooms
+    masks = regions(state.x, state.y)
     records = []
     while active.size:
         features = sim.observe(state)
@@ -76,7 +79,7 @@ def run_episodes(sim: BatchFourRooms, policy: ActorCritic, start: BatchState, ge
         actions = torch.multinomial(torch.softmax(logits, -1), 1, generator=generator).squeeze(1).numpy()
         before = (state.x.copy(), state.y.copy(), state.direction.copy(), state.t.copy())
         reward, done, reached = sim.step(state, actions)
-        masks[active] |= room_bits(state.x, state.y)
+        masks[active] |= regions(state.x, state.y)
         records.append((active, features, actions, logits.numpy(), reward, before, state.row))
         success[active[done]] = reached[done]
         returns[active[done]] = reward[done]

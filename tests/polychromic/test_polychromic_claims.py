@@ -1,5 +1,7 @@
 """Each polychromic check fed synthetic RunRecords: every status it can return (holds, fails, inconclusive, and
-invalid for the two claims with a precondition: coverage needs a collapse, the negative control an advantage)."""
+invalid for the two claims with a precondition: coverage needs a collapse, the negative control an advantage), on
+both environments: by default the BabyAI records repeat the FourRooms values, and the tests at the end give BabyAI
+its own values so that its part alone decides the combined verdict."""
 from __future__ import annotations
 
 import math
@@ -16,9 +18,10 @@ from benchmarks.suites.polychromic.claims import (
     check_negative_control,
     check_robustness,
     check_success,
+    env_view,
     failure_rates,
 )
-from benchmarks.suites.polychromic.experiments import EXPERIMENT_OF, K_MAX, METHODS
+from benchmarks.suites.polychromic.experiments import EXPERIMENTS_OF_ENV, K_MAX, METHODS
 
 FIVE, THREE = range(5), range(3)
 JITTER = np.array([0.0, 1.0, -1.0, 0.5, -0.5])
@@ -52,16 +55,18 @@ def _metrics(method: str, seed: int, values: Mapping[str, float], noise: float) 
 
 
 def make_results(methods: Mapping[str, Mapping[str, float]], seeds: Sequence[int] = FIVE, noise: float = 0.002,
-                 ppo_curve: Sequence[float] = PLATEAU) -> dict[str, list[RunRecord]]:
-    """Synthetic records: for each method, ``BASE`` updated with its values, one record per seed."""
+                 ppo_curve: Sequence[float] = PLATEAU, babyai: Mapping[str, Mapping[str, float]] | None = None,
+                 envs: Sequence[str] = ("fourrooms", "babyai")) -> dict[str, list[RunRecord]]:
+    """Synthetic records: for each environment in ``envs`` and method, ``BASE`` updated with its values, one record
+    per seed; BabyAI gets ``babyai`` where given, else the same values as FourRooms."""
     results = {}
-    for method, overrides in methods.items():
-        values = {**BASE, **overrides}
-        curve = list(ppo_curve) if method == "ppo" else PLATEAU
-        results[EXPERIMENT_OF[method]] = [
-            RunRecord(EXPERIMENT_OF[method], s, {"method": method, "num_configs": 200, "num_unseen": 200},
-                      _metrics(method, s, values, noise),
-                      {"curve/success": curve}) for s in seeds]
+    for env in envs:
+        for method, overrides in (babyai if env == "babyai" and babyai is not None else methods).items():
+            values = {**BASE, **overrides}
+            curve = list(ppo_curve) if method == "ppo" else PLATEAU
+            name = EXPERIMENTS_OF_ENV[env][method]
+            results[name] = [RunRecord(name, s, {"method": method, "num_configs": 200, "num_unseen": 200},
+                                       _metrics(method, s, values, noise), {"curve/success": curve}) for s in seeds]
     return results
 
 
@@ -78,7 +83,7 @@ COLLAPSE = {"pretrained": {"pass16": 0.80}, "ppo": {"pass1": 0.6, "pass16": 0.74
 
 def test_coverage_holds_when_poly_covers_more_and_ppo_collapses():
     verdict = check_coverage(make_results(COLLAPSE))
-    assert verdict.status == "holds", verdict.details["reasons"]
+    assert verdict.status == "holds", verdict.details["fourrooms"]["reasons"]
     assert verdict.value == pytest.approx(math.log(0.10 / 0.26), abs=0.05)
 
 
@@ -86,19 +91,19 @@ def test_coverage_fails_when_poly_leaves_more_configurations_unsolved():
     results = make_results({**COLLAPSE, "poly": {"pass1": 0.6, "pass16": 0.70}})
     verdict = check_coverage(results)
     assert verdict.status == "fails"
-    assert verdict.details["parts"]["log failure ratio < 0 (training)"] == "fails"
-    assert verdict.details["parts"]["collapse (training)"] == "holds"
+    assert verdict.details["fourrooms"]["parts"]["log failure ratio < 0 (training)"] == "fails"
+    assert verdict.details["fourrooms"]["parts"]["collapse (training)"] == "holds"
 
 
 def test_coverage_is_invalid_without_a_collapse_on_either_configuration_set():
     results = make_results({"pretrained": {"pass16": 0.80}, "ppo": {"pass1": 0.9, "pass16": 0.98},
                             "poly": {"pass1": 0.9, "pass16": 0.99}})
     verdict = check_coverage(results)
-    assert verdict.status == "invalid" and "no collapse" in verdict.details["invalid"]
+    assert verdict.status == "invalid" and "no collapse" in verdict.details["fourrooms"]["invalid"]
     unseen_only = make_results({**COLLAPSE, "ppo": {"pass1": 0.6, "pass16": 0.74, "unseen_pass16": 0.85}})
     verdict = check_coverage(unseen_only)
-    assert verdict.status == "invalid" and verdict.details["parts"]["collapse (unseen)"] == "invalid"
-    assert verdict.details["parts"]["collapse (training)"] == "holds"
+    assert verdict.status == "invalid" and verdict.details["fourrooms"]["parts"]["collapse (unseen)"] == "invalid"
+    assert verdict.details["fourrooms"]["parts"]["collapse (training)"] == "holds"
 
 
 def test_coverage_is_inconclusive_with_too_few_seeds_or_a_straddling_ratio():
@@ -107,12 +112,12 @@ def test_coverage_is_inconclusive_with_too_few_seeds_or_a_straddling_ratio():
                 "poly": {"pass1": 0.6, "pass16": 0.745}}
     verdict = check_coverage(make_results(straddle, noise=0.02))
     assert verdict.status == "inconclusive"
-    assert verdict.details["parts"]["log failure ratio < 0 (training)"] == "inconclusive"
+    assert verdict.details["fourrooms"]["parts"]["log failure ratio < 0 (training)"] == "inconclusive"
 
 
 def test_failure_rates_are_floored_at_half_a_configuration():
     results = make_results({"ppo": {"pass16": 1.0}, "poly": {"pass16": 1.0}}, noise=0.0)
-    _, (ppo, poly) = failure_rates(results, ("ppo", "poly"))
+    _, (ppo, poly) = failure_rates(env_view(results, "fourrooms"), ("ppo", "poly"))
     assert np.allclose(ppo, 0.5 / 200) and np.allclose(poly, 0.5 / 200)
 
 
@@ -124,7 +129,7 @@ def test_success_holds_fails_and_is_inconclusive():
     assert check_success(make_results({**level, "poly": {"pass1": 0.80}})).status == "fails"
     assert check_success(make_results({**level, "poly": {"pass1": 0.88}}, noise=0.02)).status == "inconclusive"
     verdict = check_success(make_results({**level, "poly": {"pass1": 0.91}}, seeds=THREE))
-    assert verdict.status == "inconclusive" and "too few seeds" in verdict.details["reason"]
+    assert verdict.status == "inconclusive" and "too few seeds" in verdict.details["fourrooms"]["reason"]
 
 
 # ---------------------------------------------------------------- diversity
@@ -182,7 +187,7 @@ def test_negative_control_fails_when_d1_matches_poly_and_ppo_is_saturated():
 def test_negative_control_is_invalid_without_an_advantage_to_ablate():
     results = make_results({**ABLATION, "poly": {"pass16": 0.79}, "poly_d1": {"pass16": 0.80}})
     verdict = check_negative_control(results)
-    assert verdict.status == "invalid" and "no coverage advantage" in verdict.details["reason"]
+    assert verdict.status == "invalid" and "no coverage advantage" in verdict.details["fourrooms"]["reason"]
 
 
 def test_negative_control_is_inconclusive_with_too_few_seeds_or_a_straddling_midpoint():
@@ -190,3 +195,43 @@ def test_negative_control_is_inconclusive_with_too_few_seeds_or_a_straddling_mid
                                   ).status == "inconclusive"
     midway = {**ABLATION, "poly_d1": {"pass16": 1 - math.sqrt(0.2 * 0.1)}}
     assert check_negative_control(make_results(midway, noise=0.01)).status == "inconclusive"
+
+
+# ---------------------------------------------------------------- both environments
+
+def test_every_claim_is_judged_on_both_environments_and_names_each():
+    verdict = check_success(make_results({"pretrained": {}, "ppo": {"pass1": 0.9}, "poly": {"pass1": 0.91}}))
+    assert verdict.details["status_by_env"] == {"fourrooms": "holds", "babyai": "holds"}
+    assert "FourRooms: holds" in verdict.explanation and "BabyAI GoToLocal: holds" in verdict.explanation
+    assert "Table 1, BabyAI GoTo" in verdict.paper_value
+
+
+def test_a_missing_environment_is_an_inconclusive_part():
+    verdict = check_success(make_results({"pretrained": {}, "ppo": {"pass1": 0.9}, "poly": {"pass1": 0.91}},
+                                         envs=("fourrooms",)))
+    assert verdict.status == "inconclusive" and verdict.details["missing_envs"] == ["babyai"]
+
+
+@pytest.mark.parametrize("check, holding, babyai, expected", [
+    (check_coverage, COLLAPSE, {**COLLAPSE, "poly": {"pass1": 0.6, "pass16": 0.70}}, "fails"),
+    (check_coverage, COLLAPSE, {"pretrained": {"pass16": 0.80}, "ppo": {"pass1": 0.9, "pass16": 0.98},
+                                "poly": {"pass1": 0.9, "pass16": 0.99}}, "invalid"),
+    (check_coverage, COLLAPSE, None, "holds"),
+    (check_success, {"pretrained": {}, "ppo": {"pass1": 0.5}, "poly": {"pass1": 0.8}},
+     {"pretrained": {}, "ppo": {"pass1": 0.8}, "poly": {"pass1": 0.5}}, "fails"),
+    (check_diversity, {"pretrained": {}, "ppo": {"distinct_rooms_success_multiroute": 1.2, "entropy": 0.3},
+                       "poly": {"distinct_rooms_success_multiroute": 1.5, "entropy": 0.5}},
+     {"pretrained": {}, "ppo": {"distinct_rooms_success_multiroute": 1.5, "entropy": 0.3},
+      "poly": {"distinct_rooms_success_multiroute": 1.2, "entropy": 0.5}}, "fails"),
+    (check_robustness, {"pretrained": {}, "ppo": {"success_drop": 0.10}, "poly": {"success_drop": 0.05}},
+     {"pretrained": {}, "ppo": {"success_drop": 0.10}, "poly": {"success_drop": 0.20}}, "fails"),
+    (check_negative_control, {**ABLATION, "poly_d1": {"pass16": 0.81}}, {**ABLATION, "poly_d1": {"pass16": 0.90}},
+     "fails"),
+    (check_negative_control, {**ABLATION, "poly_d1": {"pass16": 0.81}},
+     {**ABLATION, "poly": {"pass16": 0.79}, "poly_d1": {"pass16": 0.80}}, "invalid"),
+])
+def test_the_babyai_part_alone_decides(check, holding, babyai, expected):
+    """FourRooms holds; BabyAI's own part turns the combined verdict into ``expected``."""
+    verdict = check(make_results(holding, babyai=babyai))
+    assert verdict.details["status_by_env"]["fourrooms"] == "holds"
+    assert verdict.details["status_by_env"]["babyai"] == expected and verdict.status == expected

@@ -1,4 +1,5 @@
-"""The polychromic suite's smoke budget end to end through the CLI (inline executor, temporary store)."""
+"""The polychromic suite's smoke budget end to end through the CLI (inline executor, temporary store), on both
+environments (FourRooms and BabyAI GoToLocal)."""
 from __future__ import annotations
 
 import json
@@ -19,4 +20,6 @@ def test_smoke_budget_produces_five_verdicts(tmp_path, capsys, monkeypatch):
     for v in verdicts:
         assert {"statistic", "value", "ci", "threshold", "paper_value"} <= set(v)
         assert v["verdict"] == "inconclusive"  # two seeds can never decide (a verdict needs 5)
+        assert v["details"]["status_by_env"].keys() == {"fourrooms", "babyai"}
+        assert "FourRooms: inconclusive" in v["explanation"] and "BabyAI GoToLocal: inconclusive" in v["explanation"]
         assert "too few seeds" in v["explanation"] + json.dumps(v["details"], ensure_ascii=False)

@@ -1,9 +1,11 @@
-"""Polychromic experiments: one per method, all from the same behaviour-cloned start.
+"""Polychromic experiments: one per (environment, method), all methods of an environment from the same
+behaviour-cloned start.
 
 The same seed gives every method the same BC start and the same evaluation samples, so methods are compared seed
-by seed. Fine-tuned methods share the same number of environment steps (vine steps count). Environment:
-MiniGrid-FourRooms-v0 layouts 0..199 (training) and 1000..1199 (unseen), H = 100, reward 1 − 0.5·t/H. The
-pipeline (BC, PPO / Poly-PPO / REINFORCE, vines, pass@k) lives in ``mdps.minigrid``.
+by seed. Fine-tuned methods share the same number of environment steps (vine steps count). Environments:
+MiniGrid-FourRooms-v0 (H = 100, reward 1 − 0.5·t/H, the paper's) and BabyAI-GoToLocal-v0 (H = 64, reward
+1 − 0.9·t/H, minigrid's), layouts 0..199 (training) and 1000..1199 (unseen). The pipeline (BC, PPO / Poly-PPO /
+REINFORCE, vines, pass@k) lives in ``mdps.minigrid``.
 """
 from __future__ import annotations
 
@@ -13,8 +15,7 @@ from dataclasses import dataclass
 from benchmarks.registry import Experiment, Result
 from benchmarks.seeding import numpy_rng, torch_generator
 from benchmarks.suites.polychromic.budgets import budgets_for
-from mdps.minigrid.envs import check_env_id
-from mdps.minigrid.pipeline import RunGenerators, StudyArgs, run_method
+from mdps.minigrid.pipeline import RunGenerators, StudyArgs, check_study_env, run_method
 from mdps.minigrid.ppo import TrainArgs, TrainGenerators
 from mdps.minigrid.vines import VineShape
 
@@ -22,6 +23,12 @@ K_MAX = 16
 METHODS = ("pretrained", "ppo", "poly", "poly_d1", "reinforce")
 EXPERIMENT_OF = {"pretrained": "polychromic/pretrained", "ppo": "polychromic/ppo", "poly": "polychromic/poly_ppo",
                  "poly_d1": "polychromic/poly_ppo_d1", "reinforce": "polychromic/reinforce"}
+ENVS = ("fourrooms", "babyai")
+ENV_LABELS = {"fourrooms": "FourRooms", "babyai": "BabyAI GoToLocal"}
+EXPERIMENTS_OF_ENV = {"fourrooms": EXPERIMENT_OF,
+                      "babyai": {m: name.replace("polychromic/", "polychromic/babyai_") for m, name in
+                                 EXPERIMENT_OF.items()}}
+"""Experiment names per environment and method (FourRooms keeps the names it had before BabyAI was added)."""
 LABELS = {"pretrained": "Pretrained (BC)", "ppo": "PPO", "poly": "Poly-PPO", "poly_d1": "Poly-PPO d≡1",
           "reinforce": "REINFORCE"}
 
@@ -33,7 +40,7 @@ class PolyConfig:
     method: str = "ppo"
     """pretrained | ppo | poly | poly_d1 | reinforce (set by the experiment)."""
     env_id: str = "MiniGrid-FourRooms-v0"
-    """Environment (only FourRooms has the room-set equivalence)."""
+    """MiniGrid-FourRooms-v0 (room-sets) or BabyAI-GoToLocal-v0 (quadrant-sets of its one room)."""
     num_configs: int = 200
     """Training configurations: reset seeds 0..num_configs−1 (spec: ≥ 200)."""
     num_unseen: int = 200
@@ -82,7 +89,7 @@ class PolyConfig:
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r} (choose from {', '.join(METHODS)})")
-        check_env_id(self.env_id)
+        check_study_env(self.env_id)
         if self.num_configs < 1 or self.num_unseen < 1:
             raise ValueError(f"need num_configs >= 1 and num_unseen >= 1, got {self.num_configs}, {self.num_unseen}")
         if self.num_configs > 1000:
@@ -133,15 +140,17 @@ def run_poly(config: PolyConfig, seeds: Sequence[int]) -> list[Result]:
     return results
 
 
-def _experiment(method: str, description: str) -> Experiment:
-    return Experiment(name=EXPERIMENT_OF[method], config_cls=PolyConfig, run=run_poly, budgets=budgets_for(method),
-                      description=description, seeds_per_task=1)
+DESCRIPTIONS = {"pretrained": "BC start on noisy BFS-expert demos, evaluated (pass@k, regions, unseen)",
+                "ppo": "PPO (KL to behaviour policy) from the BC start, env-step matched",
+                "poly": "Poly-PPO: vines + polychromic set advantages (region-set diversity)",
+                "poly_d1": "Poly-PPO negative control: diversity ≡ 1",
+                "reinforce": "REINFORCE with a value baseline, env-step matched"}
 
 
-EXPERIMENTS = (
-    _experiment("pretrained", "BC start on noisy BFS-expert demos, evaluated (pass@k, rooms, unseen)"),
-    _experiment("ppo", "PPO (KL to behaviour policy) from the BC start, env-step matched"),
-    _experiment("poly", "Poly-PPO: vines + polychromic set advantages (room-set diversity)"),
-    _experiment("poly_d1", "Poly-PPO negative control: diversity ≡ 1"),
-    _experiment("reinforce", "REINFORCE with a value baseline, env-step matched"),
-)
+def _experiment(env: str, method: str) -> Experiment:
+    return Experiment(name=EXPERIMENTS_OF_ENV[env][method], config_cls=PolyConfig, run=run_poly,
+                      budgets=budgets_for(method, env), description=f"{ENV_LABELS[env]}: {DESCRIPTIONS[method]}",
+                      seeds_per_task=1)
+
+
+EXPERIMENTS = tuple(_experiment(env, method) for env in ENVS for method in METHODS)

@@ -1,4 +1,5 @@
-"""Figures of the polychromic suite: pass@k curves, success over training, distinct routes on one layout."""
+"""Figures of the polychromic suite: pass@k curves and success over training (both environments), distinct routes on
+one FourRooms layout."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -9,21 +10,40 @@ from benchmarks.plots import plot_curves, save
 from benchmarks.records import metric_matrix
 from benchmarks.registry import RunRecord
 from benchmarks.stats import mean_interval
-from benchmarks.suites.polychromic.experiments import EXPERIMENT_OF, K_MAX, LABELS, METHODS
+from benchmarks.suites.polychromic.experiments import (
+    ENV_LABELS,
+    ENVS,
+    EXPERIMENTS_OF_ENV,
+    K_MAX,
+    LABELS,
+    METHODS,
+)
 from mdps.minigrid.envs import GRID_SIZE, FourRooms, LayoutTable
 
 
-def _present(results: Mapping[str, list[RunRecord]], methods: Sequence[str]) -> list[str]:
-    return [m for m in methods if results.get(EXPERIMENT_OF[m])]
+def _present(results: Mapping[str, list[RunRecord]], methods: Sequence[str], env: str = "fourrooms") -> list[str]:
+    return [m for m in methods if results.get(EXPERIMENTS_OF_ENV[env][m])]
+
+
+def _envs(results: Mapping[str, list[RunRecord]], methods: Sequence[str]) -> list[str]:
+    return [env for env in ENVS if _present(results, methods, env)] or ["fourrooms"]
 
 
 def plot_passk(results: Mapping[str, list[RunRecord]], path: str, methods: Sequence[str] = METHODS) -> None:
-    """pass@k, k = 1..16, mean over seeds with a 95% t-interval band, one line per method."""
+    """pass@k, k = 1..16, mean over seeds with a 95% t-interval band, one line per method, one panel per
+    environment."""
     import matplotlib.pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(6.4, 4.2))
-    for m in _present(results, methods):
-        table = metric_matrix(results[EXPERIMENT_OF[m]], "pass@{k:int}")
+    envs = _envs(results, methods)
+    figure, axes = plt.subplots(1, len(envs), figsize=(6.4 * len(envs), 4.2), squeeze=False)
+    for axis, env in zip(axes[0], envs):
+        _passk_panel(axis, results, methods, env)
+    save(figure, path)
+
+
+def _passk_panel(axis, results: Mapping[str, list[RunRecord]], methods: Sequence[str], env: str) -> None:
+    for m in _present(results, methods, env):
+        table = metric_matrix(results[EXPERIMENTS_OF_ENV[env][m]], "pass@{k:int}")
         k, rows = np.array(table.field("k")), table.values
         estimates = [mean_interval(rows[:, j]) for j in range(len(k))]
         mean = np.array([e.value for e in estimates])
@@ -34,10 +54,10 @@ def plot_passk(results: Mapping[str, list[RunRecord]], path: str, methods: Seque
     axis.set_xscale("log", base=2)
     axis.set_xlabel("k")
     axis.set_ylabel("pass@k (unbiased)")
-    axis.set_title(f"FourRooms, 200 training configurations: pass@k (k ≤ {K_MAX}) after fine-tuning", fontsize=10)
+    axis.set_title(f"{ENV_LABELS[env]}, 200 training configurations: pass@k (k ≤ {K_MAX}) after fine-tuning",
+                   fontsize=10)
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8)
-    save(figure, path)
 
 
 def plot_negative_control(results: Mapping[str, list[RunRecord]], path: str) -> None:
@@ -46,20 +66,23 @@ def plot_negative_control(results: Mapping[str, list[RunRecord]], path: str) -> 
 
 def plot_success_curves(results: Mapping[str, list[RunRecord]], path: str) -> None:
     """Success (curve evaluations) over training, mean ± CI over seeds."""
-    curves = {LABELS[m]: [r.series["curve/success"] for r in results[EXPERIMENT_OF[m]]]
-              for m in _present(results, ("ppo", "poly", "poly_d1", "reinforce"))}
-    plot_curves(path, curves, "FourRooms success over training (x: evaluation index, equal env steps)",
+    methods = ("ppo", "poly", "poly_d1", "reinforce")
+    curves = {f"{ENV_LABELS[env]}: {LABELS[m]}": [r.series["curve/success"]
+                                                   for r in results[EXPERIMENTS_OF_ENV[env][m]]]
+              for env in _envs(results, methods) for m in _present(results, methods, env)}
+    plot_curves(path, curves, "Success over training (x: evaluation index, equal env steps)",
                 "evaluation point (evenly spaced in env steps)", "success")
 
 
 def plot_trajectories(results: Mapping[str, list[RunRecord]], path: str) -> None:
-    """Rendered grid of one configuration with the distinct successful routes of PPO and Poly-PPO (lowest seed)."""
+    """Rendered grid of one FourRooms configuration with the distinct successful routes of PPO and Poly-PPO (lowest
+    seed)."""
     import matplotlib.pyplot as plt
 
     methods = _present(results, ("pretrained", "ppo", "poly"))
     figure, axes = plt.subplots(1, len(methods), figsize=(3.4 * len(methods), 4.0))
     for axis, m in zip(np.atleast_1d(axes), methods):
-        record = min(results[EXPERIMENT_OF[m]], key=lambda r: r.seed)
+        record = min(results[EXPERIMENTS_OF_ENV["fourrooms"][m]], key=lambda r: r.seed)
         config = int(record.series["picture/config"][0])
         table = LayoutTable.build(FourRooms(record.config.get("env_id", "MiniGrid-FourRooms-v0")), (config,))
         axis.imshow(np.where(table.cells[0].T == 2, 0.15, 1.0), cmap="gray", vmin=0, vmax=1)
