@@ -5,14 +5,17 @@ LM; completions are exactly T tokens (no stop at EOS: the policy is the LM's con
 sampled from π after one chat prompt. The gradient is taken along one direction of the policy: the per-token
 geometric path π_λ(·|y_<t) = softmax(z_μ + λ·(z_θ − z_μ)) between μ (λ = 0) and π_θ (λ = 1), at λ = 1 — the
 direction in which the perturbation moved the logits (with z the next-token logits of each model at the same
-prefix). Forward-mode autodiff gives each sample's derivative dL/dλ of every estimator loss of
-``bandits.objectives`` at once, so estimators are compared sample by sample on the same completions. The
-reference is the Rao–Blackwellised estimator (:func:`bandits.objectives.kl_analytic_reward_to_go_loss`: the
-full-vocabulary KL at each sampled prefix), whose expectation is ∂KL(π_λ‖μ)/∂λ exactly; each estimator's bias
-is the mean of its paired difference to it, and its relative bias that mean over the reference's mean.
+prefix). Completions are decoded as a prefix tree (each distinct prefix runs through the models once; the
+samples stay i.i.d. from π). Forward-mode autodiff gives each sample's derivative dL/dλ of every estimator loss of
+``bandits.objectives`` at once (from the per-token terms and their closed-form λ-derivatives), so estimators are
+compared sample by sample on the same completions. The reference is the Rao–Blackwellised estimator
+(:func:`bandits.objectives.kl_analytic_reward_to_go_loss`: the full-vocabulary KL at each sampled prefix), whose
+expectation is ∂KL(π_λ‖μ)/∂λ exactly; each estimator's bias is the mean of its paired difference to it, and its
+relative bias that mean over the reference's mean.
 """
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 
@@ -25,7 +28,7 @@ from bandits.objectives import KL_GRADIENT_ESTIMATORS, kl_analytic_reward_to_go_
 from llm_bridge.models import LoadedModel, decoder_layers
 from llm_bridge.pipelines.outcome import Outcome
 from llm_bridge.pipelines.settings import ModelSettings
-from llm_bridge.sampling import _Stepper
+from llm_bridge.sampling import _cache_keyword, _cache_of
 from llm_bridge.tasks import CATEGORIES
 from llm_bridge.train import frozen_copy
 
@@ -59,58 +62,102 @@ def perturb_last_block(model: torch.nn.Module, scale: float, generator: torch.Ge
             p.add_((scale * p.detach().double().std() * noise).to(p.dtype).to(p.device))
 
 
-def _dual_token_terms(z_pi: Tensor, z_mu: Tensor, token: Tensor, chunk: int = 128) -> tuple[Tensor, ...]:
-    """At one position, for logits z_π, z_μ [N, V] and the sampled tokens [N]: (ln π_λ(y_t), d/dλ of it,
-    ln μ(y_t), KL_t = KL(π_λ‖μ) over the vocabulary, d/dλ of it) at λ = 1, in float64, ``chunk`` rows at a time
-    (row-wise operations: the same numbers as all at once, without N×V float64 temporaries)."""
-    if z_pi.shape[0] > chunk:
-        parts = [_dual_token_terms(z_pi[s:s + chunk], z_mu[s:s + chunk], token[s:s + chunk], chunk)
-                 for s in range(0, z_pi.shape[0], chunk)]
-        return tuple(torch.cat(column) for column in zip(*parts))
-    ref = torch.log_softmax(z_mu.double(), -1)
-    with fwad.dual_level():
-        logp = torch.log_softmax(fwad.make_dual(z_pi.double(), z_pi.double() - z_mu.double()), -1)
-        token_logp = logp.gather(-1, token[:, None]).squeeze(-1)
-        token_kl = (logp.exp() * (logp - ref)).sum(-1)
-        lp, klt = fwad.unpack_dual(token_logp), fwad.unpack_dual(token_kl)
-        return (lp.primal.clone(), lp.tangent.clone(), ref.gather(-1, token[:, None]).squeeze(-1),
-                klt.primal.clone(), klt.tangent.clone())
+def _token_terms(z_pi: Tensor, z_mu: Tensor, row: Tensor, token: Tensor, chunk: int = 128) -> tuple[Tensor, ...]:
+    """At one position, for the logits z_π, z_μ [M, V] of M distinct prefixes and N samples (``row`` [N]: the
+    prefix of each, ``token`` [N]: its sampled token): (ln π_λ(y_t), d/dλ of it, ln μ(y_t), KL_t = KL(π_λ‖μ) over
+    the vocabulary, d/dλ of it) per sample at λ = 1, each [N], in float64, ``chunk`` prefixes at a time (row-wise
+    operations: the same numbers as all at once, without M×V float64 temporaries). Along the path
+    z_λ = z_μ + λ·δ (δ = z_π − z_μ) the derivatives are closed forms: d ln π_λ(v)/dλ = δ_v − E_π[δ] and
+    dKL_t/dλ = Σ_v π(v)·(δ_v − E_π[δ])·ln(π(v)/μ(v)) (the term Σ_v π(v)·d ln π_λ(v)/dλ is 0); a test checks them
+    against reverse-mode autodiff."""
+    out = torch.zeros(5, row.shape[0], dtype=torch.float64)
+    for start in range(0, z_pi.shape[0], chunk):
+        mine = (row >= start) & (row < start + chunk)
+        local, tok = row[mine] - start, token[mine]
+        pi, mu = z_pi[start:start + chunk].double(), z_mu[start:start + chunk].double()
+        logp, ref = torch.log_softmax(pi, -1), torch.log_softmax(mu, -1)
+        probs, delta = logp.exp(), pi - mu
+        centred = delta - (probs * delta).sum(-1, keepdim=True)
+        log_ratio = logp - ref
+        out[0, mine], out[1, mine], out[2, mine] = logp[local, tok], centred[local, tok], ref[local, tok]
+        out[3, mine] = (probs * log_ratio).sum(-1)[local]
+        out[4, mine] = (probs * centred * log_ratio).sum(-1)[local]
+    return tuple(out)
 
 
-SAMPLE_CHUNK = 768
-"""Completions decoded at once (the two KV caches and N×V logits of a chunk take ≈ 3 GB on SmolLM2)."""
+PREFIX_CHUNK = 256
+"""Distinct prefixes run through a model at once (each holds a copy of the prompt's KV cache, ≈ 1.4 MB on SmolLM2)."""
+
+
+class _PromptModel:
+    """One model with the KV cache of one prompt (computed once): next-token logits after any set of prefixes."""
+
+    def __init__(self, model: torch.nn.Module, prompt_ids: list[int]) -> None:
+        self.model, self.keyword = model, _cache_keyword(model)
+        self.device = next(model.parameters()).device
+        ids = torch.tensor([prompt_ids], dtype=torch.long, device=self.device)
+        output = model(input_ids=ids, use_cache=True)
+        self.cache, self.first = _cache_of(output), output.logits[:, -1].float().cpu()
+
+    def logits(self, prefixes: Tensor) -> Tensor:
+        """Next-token logits [M, V] (float32, CPU) after the prompt and each row of ``prefixes`` [M, t] (t = 0:
+        the prompt's own, M = 1), :data:`PREFIX_CHUNK` rows at a time on a copy of the prompt's cache."""
+        if prefixes.shape[1] == 0:
+            return self.first
+        length = self.cache.get_seq_length()
+        out = []
+        for chunk in prefixes.split(PREFIX_CHUNK):
+            cache = copy.deepcopy(self.cache)
+            cache.batch_repeat_interleave(chunk.shape[0])
+            ids = chunk.to(self.device)
+            attention = torch.ones((ids.shape[0], length + ids.shape[1]), dtype=torch.long, device=self.device)
+            positions = torch.arange(length, length + ids.shape[1], device=self.device).expand_as(ids)
+            output = self.model(input_ids=ids, attention_mask=attention, position_ids=positions, use_cache=True,
+                                **{self.keyword: cache})
+            out.append(output.logits[:, -1].float().cpu())
+        return torch.cat(out)
+
+
+def _draw(logits: Tensor, row: Tensor, generator: torch.Generator) -> Tensor:
+    """One token per sample from its prefix's next-token distribution softmax(``logits[row]``) (``logits`` [M, V],
+    ``row`` [N]): each prefix's samples drawn together (with replacement, float64 probabilities), prefixes in order."""
+    token = torch.empty_like(row)
+    order = torch.argsort(row, stable=True)
+    counts = torch.bincount(row, minlength=logits.shape[0]).tolist()
+    for m, members in enumerate(order.split(counts)):
+        if counts[m]:
+            probs = torch.softmax(logits[m].double(), -1)
+            token[members] = torch.multinomial(probs, counts[m], replacement=True, generator=generator)
+    return token
 
 
 @torch.no_grad()
 def sample_token_terms(policy: torch.nn.Module, reference: torch.nn.Module, prompt_ids: list[int], length: int,
                        num_samples: int, generator: torch.Generator) -> dict[str, Tensor]:
-    """Sample ``num_samples`` completions of ``length`` tokens from ``policy`` (one KV-cached prompt, at most
-    :data:`SAMPLE_CHUNK` completions at a time, drawn in turn from ``generator``) and return the per-token terms of
-    :func:`_dual_token_terms` stacked over positions, each [N, T] (float64, CPU)."""
-    if num_samples > SAMPLE_CHUNK:
-        parts = [sample_token_terms(policy, reference, prompt_ids, length, min(SAMPLE_CHUNK, num_samples - s),
-                                    generator) for s in range(0, num_samples, SAMPLE_CHUNK)]
-        return {name: torch.cat([part[name] for part in parts]) for name in parts[0]}
-    device = next(policy.parameters()).device
-    ids = torch.tensor([prompt_ids], dtype=torch.long, device=device)
-    attention = torch.ones_like(ids)
-    positions = torch.arange(ids.shape[1], device=device)[None]
-    steppers = [_Stepper(model, ids, attention, positions, num_samples) for model in (policy, reference)]
-    attention = attention.repeat(num_samples, 1)
-    position = positions[:, -1].repeat(num_samples)
+    """Sample ``num_samples`` i.i.d. completions of ``length`` tokens from ``policy`` after one prompt and return
+    the per-token terms of :func:`_token_terms` stacked over positions, each [N, T] (float64, CPU), and the
+    sampled ``tokens`` [N, T].
+
+    Decoded as a prefix tree: the completions share the prompt, and many share their first tokens, so at each
+    position the two models run once per *distinct* prefix y_<t (one row at t = 0) and the terms are computed per
+    distinct prefix, then gathered per sample — each sample's numbers are those of decoding it alone, at a
+    fraction of the cost."""
+    models = [_PromptModel(model, prompt_ids) for model in (policy, reference)]
+    prefixes = torch.zeros((1, 0), dtype=torch.long)  # the distinct prefixes y_<t, [M, t]
+    row = torch.zeros(num_samples, dtype=torch.long)  # each sample's prefix
     columns = []
     for t in range(length):
-        z_pi, z_mu = steppers[0].logits.cpu(), steppers[1].logits.cpu()
-        probs = torch.softmax(z_pi.double(), -1)
-        token = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
-        columns.append(_dual_token_terms(z_pi, z_mu, token))
+        z_pi, z_mu = (m.logits(prefixes) for m in models)
+        token = _draw(z_pi, row, generator)
+        columns.append(_token_terms(z_pi, z_mu, row, token))
         if t < length - 1:
-            attention = torch.cat([attention, torch.ones_like(attention[:, :1])], 1)
-            position = position + 1
-            for stepper in steppers:
-                stepper.step(token.to(device), attention, position)
+            vocab = z_pi.shape[-1]
+            distinct, row = torch.unique(row * vocab + token, return_inverse=True)
+            prefixes = torch.cat([prefixes[distinct // vocab], (distinct % vocab)[:, None]], 1)
     names = ("logp", "dlogp", "ref_logp", "token_kl", "dtoken_kl")
-    return {name: torch.stack([c[i] for c in columns], -1) for i, name in enumerate(names)}
+    terms = {name: torch.stack([c[i] for c in columns], -1) for i, name in enumerate(names)}
+    terms["tokens"] = torch.cat([prefixes[row], token[:, None]], 1)
+    return terms
 
 
 def per_sample_derivatives(terms: dict[str, Tensor]) -> dict[str, Tensor]:

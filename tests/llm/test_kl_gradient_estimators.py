@@ -102,7 +102,7 @@ def test_forward_mode_derivatives_equal_reverse_mode():
     n, length, vocab = 4, 2, 7
     z_pi, z_mu = torch.randn(length, n, vocab, generator=g), torch.randn(length, n, vocab, generator=g)
     tokens = torch.randint(vocab, (length, n), generator=g)
-    cols = [lmkg._dual_token_terms(z_pi[t], z_mu[t], tokens[t]) for t in range(length)]
+    cols = [lmkg._token_terms(z_pi[t], z_mu[t], torch.arange(n), tokens[t]) for t in range(length)]
     names = ("logp", "dlogp", "ref_logp", "token_kl", "dtoken_kl")
     terms = {k: torch.stack([c[i] for c in cols], -1) for i, k in enumerate(names)}
     forward = lmkg.per_sample_derivatives(terms)
@@ -124,7 +124,7 @@ def test_forward_mode_derivatives_equal_reverse_mode():
 
 
 def test_lm_pipeline_runs_on_the_tiny_model(monkeypatch):
-    monkeypatch.setattr(lmkg, "SAMPLE_CHUNK", 12)  # 32 samples decoded as 12 + 12 + 8
+    monkeypatch.setattr(lmkg, "PREFIX_CHUNK", 3)  # the distinct prefixes run 3 at a time
     settings = lmkg.KLGradientLMSettings("tiny", "cpu", "float32", "last_k", 2, 8, 2, 32, 1.0)
     out = lmkg.kl_gradients_lm(settings.load(), settings, np.random.default_rng(0), torch.Generator().manual_seed(0),
                                torch.Generator().manual_seed(1))
@@ -132,6 +132,26 @@ def test_lm_pipeline_runs_on_the_tiny_model(monkeypatch):
     assert out.metrics["num_samples"] == 32
     with pytest.raises(ValueError, match="length"):
         lmkg.KLGradientLMSettings("tiny", "cpu", "float32", "last_k", 2, 8, 1, 32, 1.0)
+
+
+def test_prefix_tree_terms_equal_decoding_each_completion_alone(monkeypatch):
+    """The prefix-tree decoder's per-sample terms equal those of a plain forward over [prompt ; completion], one
+    completion at a time (3-token completions: the tree has distinct prefixes at t = 1 and t = 2)."""
+    monkeypatch.setattr(lmkg, "PREFIX_CHUNK", 4)
+    lm = lmkg.KLGradientLMSettings("tiny", "cpu", "float32", "last_k", 2, 8, 3, 40, 1.0).load()
+    reference = lmkg.frozen_copy(lm.model)
+    lmkg.perturb_last_block(lm.model, 1.0, torch.Generator().manual_seed(0))
+    prompt = lm.codec.prompt_ids("Name a colour.")
+    terms = lmkg.sample_token_terms(lm.model, reference, prompt, 3, 40, torch.Generator().manual_seed(1))
+    tokens = terms["tokens"]
+    assert tokens.shape == (40, 3) and len({tuple(r) for r in tokens[:, :2].tolist()}) > 1
+    for i in range(0, 40, 7):
+        ids = torch.tensor([prompt + tokens[i].tolist()])
+        with torch.no_grad():
+            z_pi, z_mu = (m(input_ids=ids).logits[0, len(prompt) - 1:-1] for m in (lm.model, reference))
+        alone = lmkg._token_terms(z_pi, z_mu, torch.arange(3), tokens[i])
+        for k, name in enumerate(("logp", "dlogp", "ref_logp", "token_kl", "dtoken_kl")):
+            torch.testing.assert_close(terms[name][i], alone[k], rtol=1e-4, atol=1e-4)
 
 
 # --- llm.kl_gradient_estimators on synthetic records -------------------------------------------------------------

@@ -279,8 +279,8 @@ class KLGradientsLMConfig(ModelFields):
 
     length: int = 2
     """Completion length T in tokens (2–3 in the claim)."""
-    num_samples: int = 768
-    """Completions per seed."""
+    num_samples: int = 8192
+    """Completions per seed (decoded as a prefix tree: ≈ 4–27 CPU-s per seed for 2 tokens on SmolLM2)."""
     perturb: float = 0.5
     """π = the LM with its last block's weights perturbed by N(0, (perturb·std)²); μ = the LM (KL(π‖μ) ≈ 5 nats
     over 2 tokens on SmolLM2: the high-KL regime where the pitfalls matter)."""
