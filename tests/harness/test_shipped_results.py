@@ -120,6 +120,19 @@ def test_conflicting_row_exits_2_naming_the_key_and_leaves_the_store_unchanged(r
     assert key in capsys.readouterr().err and not fresh.exists()
 
 
+def test_rerun_differing_only_in_timing_is_already_present(reported, tmp_path, capsys):
+    _, out = reported
+    rows = read_results(out / "results" / "controls.jsonl.gz")
+    target = tmp_path / "t.sqlite"
+    assert main(["import", str(out / "results"), "--store", str(target)]) == 0
+    rerun = dict(rows[0], metrics={**rows[0]["metrics"], "timing/wall_s": 123.0},
+                 series={**rows[0]["series"], "timing/steps": [1.0, 2.0]}, duration_s=99.0)
+    write_results(tmp_path / "rerun.jsonl.gz", [rerun])
+    capsys.readouterr()
+    assert main(["import", str(tmp_path / "rerun.jsonl.gz"), "--store", str(target), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["already_present"] == 1
+
+
 def _bad_inputs(tmp_path: Path, good: list[dict]) -> dict[str, tuple[Path, str]]:
     """name → (path, fragment of the error line)."""
     tmp_path.mkdir()
