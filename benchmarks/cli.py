@@ -130,7 +130,8 @@ def _listing(suites: dict[str, Suite]) -> list[dict[str, Any]]:
     return [{
         "suite": s.name, "paper": s.paper,
         "experiments": [{"name": e.name, "description": e.description,
-                         "budgets": {b: {"seeds": v.seeds, "overrides": dict(v.overrides)}
+                         "budgets": {b: {"seeds": v.seeds, "first_seed": v.first_seed,
+                                         "overrides": dict(v.overrides)}
                                      for b, v in e.budgets.items()}}
                         for e in s.experiments],
         "claims": [{"id": c.id, "source": c.source, "statement": c.statement, "experiments": list(c.experiments),
@@ -268,8 +269,8 @@ def _cmd_verify(args: argparse.Namespace, suites: dict[str, Suite], out: Console
     crashed = summary.failed > 0
     try:
         for claim in claims:
-            seeds = parse_seeds(args.seeds, max(r.experiment.budgets[args.budget].seeds for r in runs
-                                                if r.experiment.name in claim.experiments))
+            seeds = sorted({seed for r in runs if r.experiment.name in claim.experiments
+                            for seed in parse_seeds(args.seeds, r.experiment.budgets[args.budget].seed_list())})
             verdict, error = evaluate(claim, gather(claim, suites, store, args.budget, seeds))
             crashed |= error is not None
             if error:

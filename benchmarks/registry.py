@@ -50,10 +50,19 @@ class Result:
 
 @dataclass(frozen=True)
 class Budget:
-    """How many seeds a budget runs and which config fields it overrides."""
+    """How many seeds a budget runs, from which seed on, and which config fields it overrides.
+
+    ``first_seed`` lets a budget run fresh seeds (e.g. a confirmatory budget whose seeds no earlier pilot used);
+    its seeds are ``first_seed, ..., first_seed + seeds - 1``.
+    """
 
     seeds: int
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    first_seed: int = 0
+
+    def seed_list(self) -> tuple[int, ...]:
+        """The seeds this budget runs when no ``--seeds`` is given."""
+        return tuple(range(self.first_seed, self.first_seed + self.seeds))
 
 
 @dataclass(frozen=True)

@@ -44,10 +44,11 @@ class SweepSummary:
     wall_s: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
-def parse_seeds(text: str | None, default: int) -> tuple[int, ...]:
-    """``None`` → 0..default-1; "N" → 0..N-1; "a,b,c" → those seeds; "a-b" → a..b inclusive."""
+def parse_seeds(text: str | None, default: int | Sequence[int]) -> tuple[int, ...]:
+    """``None`` → the default seeds (``0..default-1`` for an int); "N" → 0..N-1; "a,b,c" → those seeds; "a-b" →
+    a..b inclusive."""
     if text is None:
-        return tuple(range(default))
+        return tuple(range(default)) if isinstance(default, int) else tuple(default)
     try:
         if "," in text:
             seeds = tuple(int(s) for s in text.split(",") if s.strip())
@@ -93,7 +94,7 @@ def plan(experiments: Sequence[Experiment], budget: str, seeds_text: str | None,
     runs = []
     for experiment in experiments:
         config = experiment.config(budget, routed[experiment.name])
-        seeds = parse_seeds(seeds_text, experiment.budgets[budget].seeds)
+        seeds = parse_seeds(seeds_text, experiment.budgets[budget].seed_list())
         digest = config_hash(config)
         done = store.done_seeds(experiment.name, digest) if store else set()
         runs.append(PlannedRun(experiment, config, digest, seeds, tuple(s for s in seeds if s not in done)))
