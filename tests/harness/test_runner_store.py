@@ -59,13 +59,13 @@ def test_parse_seeds():
     assert parse_seeds("3-5", 3) == (3, 4, 5)
     assert parse_seeds(None, (5, 6, 7)) == (5, 6, 7)
     assert parse_seeds("2", (5, 6, 7)) == (0, 1)  # an explicit --seeds wins over the budget's
+    with pytest.raises(ConfigError):
+        parse_seeds("a", 3)
 
 
 def test_budget_seed_list_starts_at_first_seed():
     assert Budget(3).seed_list() == (0, 1, 2)
     assert Budget(3, {}, first_seed=5).seed_list() == (5, 6, 7)
-    with pytest.raises(ConfigError):
-        parse_seeds("a", 3)
 
 
 @pytest.fixture(autouse=True)
