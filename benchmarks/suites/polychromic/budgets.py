@@ -6,9 +6,9 @@ an environment gets the same).
   5 seeds (the fewest a verdict accepts), both environments; about 10 CPU-seconds per run, ~450 CPU-seconds in
   all (~4 min on 2 idle cores). Far below the deciding budget, so its verdicts may stay inconclusive and say so.
 - ``decide``: 1M environment steps per method, **12 fresh seeds (5–16)**, both environments; the report's verdicts.
-  Fixed before any of these seeds ran (pre-registered in the commit that introduced it). Cost: ~560 CPU-seconds per
-  seed for the 10 experiments (measured on seeds 0–4 at 1M: 2,801 CPU-s), so ~6,700 CPU-s, ~56 min on 2 idle
-  cores (the issue's cap is 90 min wall). History, shown beside the verdicts and never pooled with them: 5 seeds
+  Fixed before any of these seeds ran (pre-registered in the commit that introduced it). Cost: estimated from the
+  pilot (2,801 CPU-s for seeds 0–4) at ~6,700 CPU-s; measured 7,818 CPU-s for the 120 runs, 71 min wall with 2
+  workers on a partly loaded machine (the issue's cap is 90 min wall). History, shown beside the verdicts and never pooled with them: 5 seeds
   × 400k (0–4; the previous decide budget) and 5 seeds × 1M (0–4; the pilot for this one) left success, diversity,
   robustness and negative_control inconclusive at n = 5; the pilot's intervals sized this budget, the seeds 0–4
   are not reused so that the verdict does not come from extending a sample after looking at it.
