@@ -8,10 +8,11 @@ an environment gets the same).
 - ``decide``: 1M environment steps per method, **12 fresh seeds (5–16)**, both environments; the report's verdicts.
   Fixed before any of these seeds ran (pre-registered in the commit that introduced it). Cost: estimated from the
   pilot (2,801 CPU-s for seeds 0–4) at ~6,700 CPU-s; measured 7,818 CPU-s for the 120 runs, 71 min wall with 2
-  workers on a partly loaded machine (the issue's cap is 90 min wall). History, shown beside the verdicts and never pooled with them: 5 seeds
-  × 400k (0–4; the previous decide budget) and 5 seeds × 1M (0–4; the pilot for this one) left success, diversity,
-  robustness and negative_control inconclusive at n = 5; the pilot's intervals sized this budget, the seeds 0–4
-  are not reused so that the verdict does not come from extending a sample after looking at it.
+  workers on a partly loaded machine (the issue's cap is 90 min wall). History, shown beside the verdicts and never
+  pooled with them: 5 seeds × 400k (0–4; the previous decide budget) and 5 seeds × 1M (0–4; the pilot for this
+  one) left success, diversity, robustness and negative_control inconclusive at n = 5; the pilot's intervals sized
+  this budget, the seeds 0–4 are not reused so that the verdict does not come from extending a sample after
+  looking at it.
 - ``full``: 6M environment steps per method, 5 seeds (CPU-hours).
 
 Per environment (``ENV_OVERRIDES``): BabyAI GoToLocal's behaviour-cloned start uses one noisy demonstration per
